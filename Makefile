@@ -1,0 +1,62 @@
+# The course's commands. The two that matter:
+#   make course   set everything up and open JupyterLab on the course
+#   make test     set everything up and run every test and notebook
+VENV    := .venv
+PY      := $(VENV)/bin/python
+HOME_DIR := $(CURDIR)/.course
+PORT    ?= 8888
+MLFLOW_PORT ?= 5000
+
+.PHONY: help setup course test unit labs mlflow-ui tensorboard lock bench clean reset
+
+help:
+	@echo "make course     set up (first time: ~6 min) and open JupyterLab on the course"
+	@echo "make test       set up and run all tests and notebooks (small data, offline-ready)"
+	@echo "make unit       only the fast unit tests of includes/ and datasets/"
+	@echo "make labs       regenerate the student labs from their solutions"
+	@echo "make mlflow-ui  open the MLflow UI on the course's tracking store (port $(MLFLOW_PORT))"
+	@echo "make tensorboard open TensorBoard on the logs the notebooks wrote"
+	@echo "make bench      time every notebook and write reports/notebook-times.md"
+	@echo "make reset      delete everything the notebooks wrote (.course/), keep downloads"
+
+setup:
+	@bash scripts/setup.sh
+
+course: setup
+	@echo "Starting JupyterLab on http://127.0.0.1:$(PORT) (Ctrl+C to stop). MLflow UI: make mlflow-ui"
+	cd notebooks && ../$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--ServerApp.root_dir=.
+
+test: setup
+	$(PY) -m pytest
+
+unit: setup
+	$(PY) -m pytest tests/unit
+
+labs: setup
+	$(PY) -c 'import sys; from includes.labs import main; sys.exit(main())'
+
+mlflow-ui: setup
+	@mkdir -p $(HOME_DIR)/mlflow
+	$(VENV)/bin/mlflow ui --host 127.0.0.1 --port $(MLFLOW_PORT) \
+		--backend-store-uri sqlite:///$(HOME_DIR)/mlflow/mlflow.db \
+		--default-artifact-root file://$(HOME_DIR)/mlflow/artifacts
+
+tensorboard: setup
+	$(VENV)/bin/tensorboard --host 127.0.0.1 --logdir $(HOME_DIR)/work
+
+# Re-resolve the full constraints file from the direct pins (run after changing course.in).
+lock: setup
+	$(VENV)/bin/pip freeze --exclude-editable > requirements/constraints.txt
+
+bench: setup
+	$(PY) -m pytest notebooks tests/labs
+	@mkdir -p reports
+	cp build/notebook-times.md reports/notebook-times.md
+	@echo "Wrote reports/notebook-times.md"
+
+reset:
+	rm -rf .course .course-test build
+
+clean: reset
+	rm -rf $(VENV)

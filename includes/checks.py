@@ -1,0 +1,71 @@
+"""Self-checks for labs: plain-words feedback per check, with a hint when it fails.
+
+    with LabChecks("Step 2: the model") as check:
+        check(lambda: model.output_shape[-1] == 1,
+              ok="The model ends in one output unit.",
+              problem="The model should end in exactly one output unit (one price).",
+              hint="Make the last layer layers.Dense(1).")
+
+Every check in the block is run and reported; if any failed, the block raises
+``LabCheckFailed`` at the end, so "Run all" stops at the first part to fix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LabCheckFailed(AssertionError):
+    """One or more lab checks failed; the printed list says which and why."""
+
+
+@dataclass
+class CheckResult:
+    passed: bool
+    message: str
+    hint: str = ""
+
+
+class LabChecks:
+    def __init__(self, title: str):
+        self.title = title
+        self.results: list[CheckResult] = []
+
+    def __call__(self, condition, ok: str, problem: str, hint: str = "") -> bool:
+        """Record one check. ``condition`` is a bool or a function returning one."""
+        try:
+            passed = bool(condition() if callable(condition) else condition)
+            detail = ""
+        except Exception as error:  # the learner's object may not even have the attribute
+            passed, detail = False, f" (checking it raised {type(error).__name__}: {error})"
+        self.results.append(CheckResult(passed, ok if passed else problem + detail, hint))
+        return passed
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [result for result in self.results if not result.passed]
+
+    def report(self) -> str:
+        lines = [self.title]
+        for result in self.results:
+            lines.append(f"  {'✔' if result.passed else '✘'} {result.message}")
+            if not result.passed and result.hint:
+                lines.append(f"      Hint: {result.hint}")
+        total, bad = len(self.results), len(self.failed)
+        if bad:
+            lines.append(f"{bad} of {total} checks failed.")
+        else:
+            lines.append("The check passed." if total == 1 else f"All {total} checks passed.")
+        return "\n".join(lines)
+
+    def __enter__(self) -> "LabChecks":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None:
+            return False
+        print(self.report())
+        if self.failed:
+            raise LabCheckFailed(
+                f"{len(self.failed)} of {len(self.results)} checks for '{self.title}' failed: "
+                "read the ✘ lines above and their hints, fix your code, and run the cell again.")
+        return False

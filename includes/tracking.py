@@ -1,0 +1,52 @@
+"""MLflow tracking: a real SQLite store locally, the workspace's MLflow on Databricks."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .environment import on_databricks
+from .paths import slugify
+
+
+def local_tracking_uri(home: Path) -> str:
+    return "sqlite:///" + str(home / "mlflow" / "mlflow.db")
+
+
+def configure_tracking(home: Path) -> str:
+    """Point MLflow at the course's store through the environment.
+
+    Setting the variable (not just calling ``mlflow.set_tracking_uri``) matters:
+    Spark's Python workers inherit the environment, so code running inside
+    Spark tasks (Hyperopt trials, Horovod workers) logs to the same store.
+    """
+    if on_databricks():
+        os.environ.setdefault("MLFLOW_TRACKING_URI", "databricks")
+    else:
+        (home / "mlflow").mkdir(parents=True, exist_ok=True)
+        os.environ["MLFLOW_TRACKING_URI"] = local_tracking_uri(home)
+    return os.environ["MLFLOW_TRACKING_URI"]
+
+
+def experiment_name(notebook: str, user: str | None = None) -> str:
+    """One experiment per notebook; on Databricks under the user's folder."""
+    if on_databricks():
+        return f"/Users/{user}/dl-course/{notebook}"
+    return f"dl-course/{notebook}"
+
+
+def use_experiment(notebook: str, home: Path, user: str | None = None) -> str:
+    """Create (first run) or reuse (every later run) the notebook's experiment."""
+    import mlflow
+
+    mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
+    name = experiment_name(notebook, user)
+    experiment = mlflow.get_experiment_by_name(name)
+    if experiment is None:
+        artifact_location = None
+        if not on_databricks():
+            artifact_location = (home / "mlflow" / "artifacts" / slugify(notebook)).as_uri()
+        experiment_id = mlflow.create_experiment(name, artifact_location=artifact_location)
+    else:
+        experiment_id = experiment.experiment_id
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return experiment_id

@@ -1,0 +1,46 @@
+"""Rules every committed notebook follows, checked without running it."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").rglob("*.ipynb"))
+NOTEBOOKS = [path for path in NOTEBOOKS if ".ipynb_checkpoints" not in path.parts]
+DOWNLOADS = re.compile(r"urlopen|urlretrieve|requests\.get|get_file\(|!\s*(wget|curl|pip)|%pip")
+
+
+def code_cells(path):
+    return [cell for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code"]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    dirty = [index for index, cell in enumerate(code_cells(path)) if cell.get("outputs") or cell.get("execution_count")]
+    assert not dirty, f"{path.name}: code cells {dirty} carry outputs; clear them before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_starts_with_the_setup_call(path):
+    first = source(code_cells(path)[0])
+    assert "setup_course(" in first, f"{path.name}: the first code cell should call setup_course(...)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_downloads_nothing_itself(path):
+    offenders = [source(cell) for cell in code_cells(path) if DOWNLOADS.search(source(cell))]
+    assert not offenders, f"{path.name}: fetch data through the datasets package, not in the notebook"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_stay_short(path):
+    long_cells = [index for index, cell in enumerate(code_cells(path)) if len(source(cell).splitlines()) > 40]
+    assert not long_cells, f"{path.name}: code cells {long_cells} are over 40 lines; split them"
