@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,7 @@ class Course:
 
         if self._experiment_id is None:
             self._experiment_id = tracking.use_experiment(self.notebook, self.home, self.user)
+            quiet_loggers()  # importing mlflow resets its logger's level
         return mlflow
 
     @property
@@ -82,14 +84,33 @@ class Course:
                 f"MLflow store:   {os.environ.get('MLFLOW_TRACKING_URI')}")
 
 
+NOISY_LOGGERS = ("py4j", "pyspark", "mlflow", "absl", "tensorflow", "alembic", "petastorm", "hyperopt")
+
+
+def quiet_loggers() -> None:
+    """Only errors from the libraries' loggers (call again after importing one that resets its level)."""
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _use_this_environment_for_tools() -> None:
+    """Put this kernel's bin folder first on PATH, so tools started from a notebook
+    (the MLflow model server, horovodrun, tensorboard) come from the course's environment."""
+    bin_dir = os.path.dirname(sys.executable)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
 def _quiet_logs() -> None:
     """Keep notebook output about the lesson, not about the libraries' internals."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
-    for name in ("py4j", "pyspark", "mlflow", "absl", "tensorflow", "alembic"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    quiet_loggers()
     warnings.filterwarnings("ignore", message=".*np.find_common_type.*")
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="google.protobuf")
+    # MLflow suggests type hints on every PythonModel.predict; the course's wrappers use signatures.
+    warnings.filterwarnings("ignore", message=".*Add type hints to the `predict` method.*")
 
 
 def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True,
@@ -97,6 +118,7 @@ def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True,
     """Prepare the kernel for one notebook of the course and return its ``Course``."""
     environment.check_python()
     _quiet_logs()
+    _use_this_environment_for_tools()
     home = paths.course_home()
     home.mkdir(parents=True, exist_ok=True)
     # Keras reads KERAS_HOME once, when it is first imported: set it before.

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from .environment import CourseSetupError, is_test_run, on_databricks
 
+LOG4J_CONFIG = Path(__file__).resolve().parent / "log4j2.properties"
+
 
 def _require_java() -> None:
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
@@ -35,6 +37,7 @@ def local_spark_config(app_name: str, home: Path, quiet: bool) -> dict[str, str]
         "spark.port.maxRetries": "32",
         "spark.local.dir": str(home / "spark" / "tmp"),
         "spark.sql.warehouse.dir": str(home / "spark" / "warehouse"),
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG4J_CONFIG.as_uri()}",
     }
 
 

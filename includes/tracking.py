@@ -45,7 +45,11 @@ def use_experiment(notebook: str, home: Path, user: str | None = None) -> str:
         artifact_location = None
         if not on_databricks():
             artifact_location = (home / "mlflow" / "artifacts" / slugify(notebook)).as_uri()
-        experiment_id = mlflow.create_experiment(name, artifact_location=artifact_location)
+        try:
+            experiment_id = mlflow.create_experiment(name, artifact_location=artifact_location)
+        except mlflow.exceptions.MlflowException:
+            # Another kernel created it a moment ago (two notebooks started together).
+            experiment_id = mlflow.get_experiment_by_name(name).experiment_id
     else:
         experiment_id = experiment.experiment_id
     mlflow.set_experiment(experiment_id=experiment_id)
