@@ -54,3 +54,20 @@ def use_experiment(notebook: str, home: Path, user: str | None = None) -> str:
         experiment_id = experiment.experiment_id
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+def model_requirements(packages=("tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas")) -> list[str]:
+    """Pinned pip requirements for a logged Keras model, read from the installed packages.
+
+    Naming them saves MLflow from discovering them itself, which means loading
+    the model in a separate Python process each time a model is logged.
+    """
+    from importlib import metadata
+
+    found = []
+    for name in packages:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return found
