@@ -25,7 +25,7 @@ setup:
 course: setup
 	@echo "Starting JupyterLab on http://127.0.0.1:$(PORT) (Ctrl+C to stop). MLflow UI: make mlflow-ui"
 	cd notebooks && ../$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir=.
+		--ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 test: setup
 	$(PY) -m pytest

@@ -109,6 +109,9 @@ def _quiet_logs() -> None:
     quiet_loggers()
     warnings.filterwarnings("ignore", message=".*np.find_common_type.*")
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="google.protobuf")
+    # Petastorm 0.13 still calls pyarrow's legacy APIs; the course pins a pyarrow that has them.
+    for category in (FutureWarning, DeprecationWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"petastorm(\..*)?")
     # MLflow suggests type hints on every PythonModel.predict; the course's wrappers use signatures.
     warnings.filterwarnings("ignore", message=".*Add type hints to the `predict` method.*")
 
