@@ -60,11 +60,22 @@ if ! "$VENV/bin/python" -c 'import horovod.tensorflow' >/dev/null 2>&1; then
     || fail "Horovod did not build (see the compiler output above); it needs a C++ compiler and cmake (Debian/Ubuntu: sudo apt-get install build-essential cmake)."
 fi
 
+if ! "$VENV/bin/python" -c 'import torch' >/dev/null 2>&1; then
+  # Only the CPU build: a plain `pip install torch` on Linux pulls several GB of CUDA libraries.
+  # A wheel already on this machine (pip's find-links) is used first, then PyTorch's CPU index.
+  say "Installing PyTorch 2.13.0, CPU build (for TorchDistributor in 04.3)"
+  pip_quietly install --quiet --no-deps --no-index torch==2.13.0 \
+    || pip_quietly install --quiet --no-deps torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+    || fail "PyTorch 2.13.0 (CPU build) could not be installed; check the connection to download.pytorch.org and run the command again."
+  pip_quietly install --quiet -c "$LOCK" torch==2.13.0 \
+    || fail "PyTorch's dependencies could not be installed (see the lines above)."
+fi
+
 say "Checking the environment"
 TF_CPP_MIN_LOG_LEVEL=3 "$VENV/bin/python" - <<'PY' || fail "the environment was built but a key package does not import (see the error above); delete .venv and run the command again."
-import horovod.tensorflow, keras, mlflow, petastorm, pyspark, tensorflow
+import horovod.tensorflow, keras, mlflow, petastorm, pyspark, tensorflow, torch
 print(f"TensorFlow {tensorflow.__version__}, Keras {keras.__version__}, PySpark {pyspark.__version__}, "
-      f"MLflow {mlflow.__version__}, Horovod {horovod.__version__}")
+      f"MLflow {mlflow.__version__}, Horovod {horovod.__version__}, PyTorch {torch.__version__}")
 PY
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 --display-name "DL course (Python 3.11)" >/dev/null
 echo "$stamp" > "$VENV/.course-ready"
