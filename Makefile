@@ -16,7 +16,7 @@ help:
 	@echo "make labs       regenerate the student labs from their solutions"
 	@echo "make mlflow-ui  open the MLflow UI on the course's tracking store (port $(MLFLOW_PORT))"
 	@echo "make tensorboard open TensorBoard on the logs the notebooks wrote"
-	@echo "make bench      time every notebook and write reports/notebook-times.md"
+	@echo "make bench      time every notebook, measure throughput and workers: reports/bench.md"
 	@echo "make reset      delete everything the notebooks wrote (.course/), keep downloads"
 
 setup:
@@ -51,9 +51,7 @@ lock: setup
 
 bench: setup
 	$(PY) -m pytest notebooks tests/labs
-	@mkdir -p reports
-	cp build/notebook-times.md reports/notebook-times.md
-	@echo "Wrote reports/notebook-times.md"
+	$(PY) scripts/bench_report.py
 
 reset:
 	rm -rf .course .course-test build

@@ -1,0 +1,81 @@
+"""Write reports/bench.md from one benchmark run: notebook times and the figures the notebooks logged.
+
+`make bench` runs every notebook (small-data flag on) and then this script, which reads
+build/notebook-times.md and the latest measurement runs in the course's MLflow store.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from includes.tracking import configure_tracking  # noqa: E402
+
+
+def latest(mlflow, experiment: str, filter_string: str = "") -> dict:
+    found = mlflow.get_experiment_by_name(experiment)
+    if found is None:
+        return {}
+    runs = mlflow.search_runs(experiment_ids=[found.experiment_id], filter_string=filter_string, max_results=1)
+    return runs.iloc[0].to_dict() if len(runs) else {}
+
+
+def fmt(value, digits=1) -> str:
+    return "not measured" if value is None or value != value else f"{value:,.{digits}f}"
+
+
+def main() -> None:
+    home = Path(os.environ.get("COURSE_HOME", ROOT / ".course-test"))
+    configure_tracking(home)
+    import mlflow
+
+    petastorm = latest(mlflow, "dl-course/04.1 Petastorm", "tags.mlflow.runName = 'throughput'")
+    horovod = {workers: latest(mlflow, "dl-course/04.2 Horovod", f"params.workers = '{workers}'") for workers in (1, 2)}
+    torch = latest(mlflow, "dl-course/04.3 TorchDistributor", "tags.mlflow.runName = 'TorchDistributor, 2 processes'")
+    single = latest(mlflow, "dl-course/04.3 TorchDistributor", "tags.mlflow.runName = 'single process'")
+    times = (ROOT / "build" / "notebook-times.md").read_text()
+    lines = [
+        "# Benchmark report",
+        "",
+        f"Written by `make bench` on {datetime.date.today()}, on {os.cpu_count()} cores "
+        f"({platform.machine()}, Python {platform.python_version()}), no GPU.",
+        "",
+        "## Notebook times",
+        "",
+        times.strip(),
+        "",
+        "## Petastorm vs in-memory NumPy (04.1, same model and batches)",
+        "",
+        "| pipeline | samples/s |",
+        "|---|---:|",
+        f"| Petastorm `make_tf_dataset` | {fmt(petastorm.get('metrics.petastorm_samples_per_s'), 0)} |",
+        f"| NumPy arrays in memory | {fmt(petastorm.get('metrics.numpy_samples_per_s'), 0)} |",
+        f"| **ratio** (target ≥ 0.8) | {fmt(petastorm.get('metrics.petastorm_over_numpy'), 2)} |",
+        "",
+        f"Measured on {petastorm.get('params.rows', '?')} rows, {petastorm.get('params.epochs', '?')} epochs.",
+        "",
+        "## 1 vs 2 workers (04.2, 04.3)",
+        "",
+        "| way | training s | wall-clock s (with start-up) |",
+        "|---|---:|---:|",
+        f"| Keras `fit`, single process | {fmt(single.get('metrics.training_seconds'))} | {fmt(single.get('metrics.wall_seconds'))} |",
+    ]
+    for workers, run in horovod.items():
+        lines.append(f"| Horovod on Spark, {workers} worker(s) | {fmt(run.get('metrics.training_seconds'))} | "
+                     f"{fmt(run.get('metrics.wall_seconds'))} |")
+    lines.append(f"| TorchDistributor, 2 processes | {fmt(torch.get('metrics.training_seconds'))} | "
+                 f"{fmt(torch.get('metrics.wall_seconds'))} |")
+    lines += ["", "Two workers on two cores cannot be faster than one process; see 04.2 and 04.3 for why.", ""]
+    out = ROOT / "reports" / "bench.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(lines))
+    print(f"Wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
