@@ -112,6 +112,8 @@ def _quiet_logs() -> None:
     # Petastorm 0.13 still calls pyarrow's legacy APIs; the course pins a pyarrow that has them.
     for category in (FutureWarning, DeprecationWarning):
         warnings.filterwarnings("ignore", category=category, module=r"petastorm(\..*)?")
+    # MLflow imports tqdm.auto, which asks for ipywidgets; its plain-text progress bars are fine.
+    warnings.filterwarnings("ignore", message="IProgress not found")
     # MLflow suggests type hints on every PythonModel.predict; the course's wrappers use signatures.
     warnings.filterwarnings("ignore", message=".*Add type hints to the `predict` method.*")
 

@@ -12,10 +12,11 @@ OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmspr
 
 
 def housing_model(X_train, hidden_units=(64, 64), learning_rate: float = 0.001, activation: str = "relu",
-                  optimizer: str = "adam") -> keras.Model:
+                  optimizer: str = "adam", optimizer_options: dict | None = None) -> keras.Model:
     """A compiled MLP that normalizes its own inputs (adapted to ``X_train``) and predicts one value.
 
-    Reports ``rmse`` as a metric, in the target's unit.
+    Reports ``rmse`` as a metric, in the target's unit. ``optimizer_options`` are further settings of
+    the optimizer, for example ``{"momentum": 0.9}`` for SGD (module 03 tunes them).
     """
     normalizer = layers.Normalization(name="normalize")
     normalizer.adapt(X_train)
@@ -24,6 +25,7 @@ def housing_model(X_train, hidden_units=(64, 64), learning_rate: float = 0.001, 
         + [layers.Dense(units, activation=activation) for units in hidden_units]
         + [layers.Dense(1, name="price")],
         name="housing_mlp")
-    model.compile(optimizer=OPTIMIZERS[optimizer](learning_rate=learning_rate), loss="mse",
+    model.compile(optimizer=OPTIMIZERS[optimizer](learning_rate=learning_rate, **(optimizer_options or {})),
+                  loss="mse",
                   metrics=[keras.metrics.RootMeanSquaredError(name="rmse")])
     return model

@@ -1,0 +1,171 @@
+"""Lab 03.1L's checks on real search spaces, a real SparkTrials search on a local Spark, real MLflow runs
+and real Keras models: each check passes on a right answer and fails on a wrong one."""
+import mlflow
+import numpy as np
+import pytest
+from hyperopt import SparkTrials, Trials, fmin, hp, rand
+from hyperopt.pyll import scope
+
+from includes import tuning
+from includes.checks import LabCheckFailed
+from includes.labchecks import hyperopt_tuning as checks
+from includes.spark import start_spark
+from includes.tracking import configure_tracking, use_experiment
+
+
+def lab_space(learning_rate=None, width=None, optimizer=None):
+    return {
+        "learning_rate": learning_rate if learning_rate is not None else
+        hp.loguniform("learning_rate", np.log(3e-4), np.log(0.03)),
+        "width": width if width is not None else scope.int(hp.quniform("width", 32, 256, 32)),
+        "depth": scope.int(hp.quniform("depth", 1, 3, 1)),
+        "activation": hp.choice("activation", ["relu", "tanh", "elu"]),
+        "optimizer": optimizer if optimizer is not None else hp.choice("optimizer", [
+            {"name": "adam"}, {"name": "sgd", "momentum": hp.uniform("momentum", 0.8, 0.99)}, {"name": "rmsprop"}]),
+    }
+
+
+def test_search_space_passes_on_the_lab_space():
+    checks.check_search_space(lab_space())
+
+
+@pytest.mark.parametrize("space", [
+    lab_space(learning_rate=hp.uniform("learning_rate", 3e-4, 0.03)),  # uniform, not log-uniform
+    lab_space(learning_rate=hp.loguniform("learning_rate", 3e-4, 0.03)),  # bounds not given as logs
+    lab_space(learning_rate=hp.loguniform("learning_rate", np.log(1e-4), np.log(0.3))),  # the demo's range
+    lab_space(width=hp.quniform("width", 32, 256, 32)),  # floats such as 64.0, not ints
+    lab_space(width=scope.int(hp.quniform("width", 8, 128, 8))),  # the demo's range
+    lab_space(optimizer=hp.choice("optimizer", ["adam", "sgd", "rmsprop"])),  # no dicts, no momentum
+    lab_space(optimizer=hp.choice("optimizer", [  # momentum for every optimizer: not conditional
+        {"name": "adam", "momentum": hp.uniform("m1", 0.8, 0.99)},
+        {"name": "sgd", "momentum": hp.uniform("m2", 0.8, 0.99)},
+        {"name": "rmsprop", "momentum": hp.uniform("m3", 0.8, 0.99)}])),
+    lab_space(optimizer=hp.choice("optimizer", [  # momentum from 0, not from 0.8
+        {"name": "adam"}, {"name": "sgd", "momentum": hp.uniform("momentum", 0.0, 0.99)}, {"name": "rmsprop"}])),
+    {"learning_rate": 0.001, "width": 64, "depth": 2, "activation": "relu", "optimizer": {"name": "adam"}},
+    None,
+], ids=["uniform-lr", "loguniform-without-logs", "demo-lr-range", "float-width", "demo-width-range",
+        "plain-optimizer", "momentum-everywhere", "momentum-from-zero", "fixed-values", "nothing"])
+def test_search_space_fails_on_wrong_spaces(space):
+    with pytest.raises(LabCheckFailed):
+        checks.check_search_space(space)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    home = tmp_path_factory.mktemp("course-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        configure_tracking(home)
+        yield use_experiment("99.5 Hyperopt checks", home), home
+
+
+@pytest.fixture(scope="module")
+def spark(store):
+    session = start_spark("unit tests", store[1])
+    yield session
+    session.stop()
+
+
+def logging_objective(experiment_id, parent_run_id, seconds):
+    """A cheap objective that logs a child run the way tuning.make_objective does, from any process."""
+    tracking_uri = mlflow.get_tracking_uri()
+
+    def objective(params):
+        import time
+
+        import mlflow
+
+        mlflow.set_tracking_uri(tracking_uri)
+        with mlflow.start_run(experiment_id=experiment_id, parent_run_id=parent_run_id, nested=True) as run:
+            mlflow.log_metric("val_rmse", params["x"])
+            time.sleep(seconds)
+        return {"status": "ok", "loss": params["x"], "config": {"x": params["x"]}, "run_id": run.info.run_id}
+
+    return objective
+
+
+def search(experiment_id, trials, budget, seconds, summary=True):
+    with mlflow.start_run(experiment_id=experiment_id, run_name="search") as parent:
+        fmin(logging_objective(experiment_id, parent.info.run_id, seconds), {"x": hp.uniform("x", 0.5, 1.0)},
+             algo=rand.suggest, max_evals=budget, trials=trials, max_queue_len=2, show_progressbar=False,
+             rstate=np.random.default_rng(0))
+        if summary:
+            tuning.log_search_summary(trials.results, "unit test")
+    return parent.info.run_id
+
+
+@pytest.fixture(scope="module")
+def spark_search(store, spark):
+    tuning.quiet_spark_trials()
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    return trials, search(store[0], trials, budget=2, seconds=3.0)
+
+
+def test_search_passes_on_a_parallel_search_with_child_runs(spark_search):
+    trials, parent_run_id = spark_search
+    checks.check_search(trials, parent_run_id, budget=2)
+
+
+def test_search_fails_when_the_trials_ran_one_after_another(store):
+    trials = Trials()
+    parent_run_id = search(store[0], trials, budget=2, seconds=0.1)
+    with pytest.raises(LabCheckFailed):
+        checks.check_search(trials, parent_run_id, budget=2)
+
+
+def test_search_fails_without_child_runs_of_that_parent(store, spark_search):
+    trials, _ = spark_search
+    with mlflow.start_run(experiment_id=store[0], run_name="another parent") as other:
+        tuning.log_search_summary(trials.results, "unit test")
+    with pytest.raises(LabCheckFailed):
+        checks.check_search(trials, other.info.run_id, budget=2)
+
+
+def test_search_fails_on_a_different_budget_or_a_missing_summary(store, spark_search):
+    trials, parent_run_id = spark_search
+    with pytest.raises(LabCheckFailed):
+        checks.check_search(trials, parent_run_id, budget=3)
+    mlflow.MlflowClient().delete_tag(parent_run_id, tuning.TAG)
+    try:
+        with pytest.raises(LabCheckFailed):
+            checks.check_search(trials, parent_run_id, budget=2)
+    finally:
+        mlflow.MlflowClient().set_tag(parent_run_id, tuning.TAG, tuning.SEARCH)
+
+
+def test_tuning_paid_off():
+    results = [{"status": "ok", "loss": 0.8, "config": {}}, {"status": "fail", "failure": "diverged", "config": {}},
+               {"status": "ok", "loss": 0.6, "config": {}}]
+    checks.check_tuning_paid_off(results[2], results, untuned_val_rmse=0.7)
+    with pytest.raises(LabCheckFailed):
+        checks.check_tuning_paid_off(results[0], results, untuned_val_rmse=0.9)  # not the best trial
+    with pytest.raises(LabCheckFailed):
+        checks.check_tuning_paid_off(results[2], results, untuned_val_rmse=0.5)  # no better than untuned
+
+
+@pytest.fixture(scope="module")
+def housing_like():
+    rng = np.random.default_rng(1)
+    X = rng.normal(loc=3.0, size=(300, 8)).astype("float32")
+    y = (X[:, 0] - 0.5 * X[:, 1]).astype("float32")
+    return X[:200], y[:200], X[200:250], y[200:250], X[250:], y[250:]
+
+
+def test_final_model(housing_like):
+    X_train, y_train, X_val, y_val, X_test, y_test = housing_like
+    config = {"learning_rate": 0.01, "width": 16, "depth": 2, "activation": "relu", "optimizer": "adam"}
+    X_full, y_full = np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val])
+    model = tuning.build_model(config, X_full)
+    model.fit(X_full, y_full, epochs=1, verbose=0)
+    test_rmse = model.evaluate(X_test, y_test, verbose=0)[1]
+    checks.check_final_model(model, config, X_full, X_test, y_test, test_rmse)
+    with pytest.raises(LabCheckFailed):  # scored on validation, not test
+        checks.check_final_model(model, config, X_full, X_test, y_test, model.evaluate(X_val, y_val, verbose=0)[1])
+    with pytest.raises(LabCheckFailed):  # not the winner's depth
+        checks.check_final_model(model, {**config, "depth": 3}, X_full, X_test, y_test, test_rmse)
+    train_only = tuning.build_model(config, X_train)
+    train_only.fit(X_train, y_train, epochs=1, verbose=0)
+    with pytest.raises(LabCheckFailed):  # built on the training rows only
+        checks.check_final_model(train_only, config, X_full, X_test, y_test,
+                                 train_only.evaluate(X_test, y_test, verbose=0)[1])

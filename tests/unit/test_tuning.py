@@ -1,0 +1,147 @@
+"""includes.tuning on a real MLflow store and real (tiny) Keras training: nested runs, failures, leaderboard."""
+import math
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from hyperopt import STATUS_FAIL, STATUS_OK, fmin, hp, tpe
+from hyperopt.pyll import scope
+
+from includes import tuning
+from includes.tracking import configure_tracking, use_experiment
+
+SPACE = {
+    "learning_rate": hp.loguniform("learning_rate", np.log(1e-3), np.log(0.1)),
+    "width": scope.int(hp.quniform("width", 4, 8, 4)),
+    "depth": scope.int(hp.quniform("depth", 1, 2, 1)),
+    "activation": hp.choice("activation", ["relu", "tanh"]),
+    "optimizer": hp.choice("optimizer", [{"name": "adam"}, {"name": "sgd", "momentum": hp.uniform("momentum", 0, 0.9)}]),
+}
+ADAM_POINT = {"learning_rate": 0.01, "width": 8.0, "depth": 1.0, "activation": 0, "optimizer": 0}
+DIVERGING_POINT = {"learning_rate": 1000.0, "width": 8.0, "depth": 2.0, "activation": 0, "optimizer": 1, "momentum": 0.99}
+
+
+@pytest.fixture
+def experiment(monkeypatch, tmp_path):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    configure_tracking(tmp_path)
+    return use_experiment("99.3 Tuning", tmp_path)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(384, 3)).astype("float32")
+    y = (X @ np.array([1.0, -2.0, 0.5], dtype="float32") + 3.0).astype("float32")
+    return tuning.TuningData(X[:320], y[:320], X[320:], y[320:])
+
+
+def test_flatten_lifts_the_chosen_option_and_makes_sizes_ints():
+    params = {"learning_rate": 0.01, "width": 64.0, "depth": 2.0, "activation": "relu",
+              "optimizer": {"name": "sgd", "momentum": 0.9}}
+    assert tuning.flatten(params) == {"learning_rate": 0.01, "width": 64, "depth": 2, "activation": "relu",
+                                      "optimizer": "sgd", "momentum": 0.9}
+    assert tuning.flatten({"optimizer": {"name": "adam"}}) == {"optimizer": "adam"}
+
+
+def test_build_model_follows_the_configuration(data):
+    config = {"learning_rate": 0.05, "width": 8, "depth": 3, "activation": "tanh", "optimizer": "sgd", "momentum": 0.5}
+    model = tuning.build_model(config, data.X_train)
+    assert [layer.units for layer in model.layers if hasattr(layer, "units")] == [8, 8, 8, 1]
+    assert type(model.optimizer).__name__ == "SGD"
+    assert math.isclose(float(model.optimizer.momentum), 0.5)
+    assert math.isclose(float(model.optimizer.learning_rate), 0.05, rel_tol=1e-6)
+
+
+def test_train_and_score_is_reproducible(data):
+    config = tuning.flatten({**ADAM_POINT, "activation": "relu", "optimizer": {"name": "adam"}})
+    first = tuning.train_and_score(config, data, epochs=2)
+    assert first == tuning.train_and_score(config, data, epochs=2)
+    assert 0 < first < 10
+
+
+def test_trials_starting_from_runs_given_points_first_in_a_conditional_space():
+    trials = tuning.trials_starting_from([ADAM_POINT, DIVERGING_POINT], SPACE)
+    # Hyperopt's own generate_trials_to_calculate would make TPE fail here with KeyError: 'momentum'.
+    fmin(lambda params: params["learning_rate"], SPACE, algo=tpe.suggest, max_evals=5, trials=trials,
+         rstate=np.random.default_rng(0), show_progressbar=False)
+    assert len(trials.trials) == 5
+    assert trials.trials[0]["misc"]["vals"]["learning_rate"] == [0.01]
+    assert trials.trials[0]["misc"]["vals"]["momentum"] == []
+    assert trials.trials[1]["misc"]["vals"]["momentum"] == [0.99]
+    with pytest.raises(ValueError, match="lr"):
+        tuning.trials_starting_from([{"lr": 0.1}], SPACE)
+
+
+def test_objective_logs_nested_runs_and_fails_softly(experiment, data):
+    with mlflow.start_run(run_name="search") as parent:
+        objective = tuning.make_objective(data, epochs=2, experiment_id=experiment,
+                                          parent_run_id=parent.info.run_id)
+        trials = tuning.trials_starting_from([ADAM_POINT, DIVERGING_POINT], SPACE)
+        fmin(objective, SPACE, algo=tpe.suggest, max_evals=3, trials=trials, show_progressbar=False,
+             rstate=np.random.default_rng(0))
+        best = tuning.log_search_summary(trials.results, "unit test")
+    ok, failed, drawn = trials.results
+    assert ok["status"] == STATUS_OK and ok["loss"] > 0 and ok["config"]["optimizer"] == "adam"
+    assert failed["status"] == STATUS_FAIL and "TrainingDiverged" in failed["failure"]
+    assert best is min((ok, drawn), key=lambda result: result.get("loss", math.inf))
+    runs = tuning.trial_runs(parent.info.run_id, experiment)
+    assert list(runs["run_id"]) == [ok["run_id"], failed["run_id"], drawn["run_id"]]
+    assert list(runs["status"])[:2] == ["FINISHED", "FAILED"]
+    assert runs["metrics.val_rmse"].iloc[0] == pytest.approx(ok["loss"])
+    assert runs["tags.failure"].iloc[1].startswith("TrainingDiverged")
+    assert set(runs[f"tags.{tuning.TAG}"]) == {tuning.TRIAL}
+    summary = mlflow.get_run(parent.info.run_id).data
+    assert summary.tags[tuning.TAG] == tuning.SEARCH
+    assert summary.metrics["val_rmse"] == pytest.approx(best["loss"])
+    assert summary.metrics["trials"] == 3 and summary.metrics["failed_trials"] >= 1
+    assert summary.params["best_optimizer"] == best["config"]["optimizer"]
+
+
+def _search(experiment_id, name, val_rmse, user="ada"):
+    results = [{"status": "ok", "loss": val_rmse, "config": {"width": 8}},
+               {"status": "fail", "failure": "boom", "config": {"width": 16}}]
+    with mlflow.start_run(experiment_id=experiment_id, run_name=name, tags={"mlflow.user": user}):
+        tuning.log_search_summary(results, "unit test")
+
+
+def test_leaderboard_ranks_the_searches_of_every_experiment(experiment, tmp_path):
+    other = use_experiment("99.4 Other", tmp_path)
+    _search(experiment, "middle", 0.7)
+    _search(other, "best", 0.5)
+    _search(experiment, "worst", 0.9, user="grace")
+    with mlflow.start_run(experiment_id=experiment, run_name="not a search"):
+        mlflow.log_metric("val_rmse", 0.1)
+    board = tuning.leaderboard()
+    assert list(board["search"]) == ["best", "middle", "worst"]
+    assert list(board["notebook"]) == ["99.4 Other", "99.3 Tuning", "99.3 Tuning"]
+    assert list(board["trials"]) == [2, 2, 2]
+    assert list(board.index) == [1, 2, 3]
+    assert list(board["who"]) == ["ada", "ada", "grace"]
+    assert list(tuning.leaderboard(top=1)["search"]) == ["best"]
+    assert list(tuning.leaderboard(one_per_person=True)["search"]) == ["best", "worst"]
+
+
+def test_results_table_and_best_result():
+    results = [{"status": "ok", "loss": 0.8, "config": {"width": 8}},
+               {"status": "fail", "failure": "diverged", "config": {"width": 16}},
+               {"status": "ok", "loss": 0.6, "config": {"width": 32}}]
+    table = tuning.results_table(results)
+    assert list(table["width"]) == [8, 16, 32]
+    assert list(table["status"]) == ["ok", "fail", "ok"]
+    assert math.isnan(table["val_rmse"].iloc[1])
+    assert tuning.best_result(results)["config"] == {"width": 32}
+    with pytest.raises(ValueError, match="No trial"):
+        tuning.best_result(results[1:2])
+
+
+def test_most_at_once_counts_overlapping_runs():
+    at = pd.Timestamp("2026-01-01", tz="UTC")
+    seconds = pd.Timedelta(seconds=1)
+    runs = pd.DataFrame({"start_time": [at, at + seconds, at + 5 * seconds],
+                         "end_time": [at + 3 * seconds, at + 4 * seconds, at + 6 * seconds]})
+    assert tuning.most_at_once(runs) == 2
+    one_after_another = pd.DataFrame({"start_time": [at, at + seconds], "end_time": [at + seconds, at + 2 * seconds]})
+    assert tuning.most_at_once(one_after_another) == 1
+    assert tuning.most_at_once(runs.iloc[:0]) == 0
