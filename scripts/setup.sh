@@ -14,7 +14,7 @@ fail() { printf '\nSetup stopped: %s\n' "$*" >&2; exit 1; }
 # pip prints one warning per package for local index folders some machines list in
 # their pip configuration; they are harmless, so keep them out of the log.
 pip_quietly() {
-  "$VENV/bin/pip" "$@" 2>&1 | grep -v 'is ignored: it is neither a file nor a directory' || true
+  "$VENV/bin/pip" "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
   return "${PIPESTATUS[0]}"
 }
 

@@ -57,7 +57,7 @@ def test_runs_and_best_run(experiment):
 
 def test_registered_champion(experiment):
     class Double(mlflow.pyfunc.PythonModel):
-        def predict(self, context, model_input, params=None):
+        def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.Series:
             return model_input["a"] * 2.0
 
     runs = mlflow.search_runs(experiment_ids=[experiment])
