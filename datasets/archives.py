@@ -61,12 +61,20 @@ def extract_folder(archive: Path, top_folder: str, destination: Path) -> Path:
     try:
         _unpack(archive, workspace)
         source = workspace / top_folder
-        if not source.is_dir():
-            source = workspace
-        if destination.exists():
-            shutil.rmtree(destination)
-        os.replace(source, destination)
+        return publish_folder(source if source.is_dir() else workspace, destination)
     finally:
         if workspace.exists():
             shutil.rmtree(workspace, ignore_errors=True)
-    return destination
+
+
+def publish_folder(staging: Path, target: Path) -> Path:
+    """Put a fully prepared folder in place of ``target`` (whatever stood there), by a rename.
+
+    Readers see either the old content or the complete new one, never a half-built folder.
+    """
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        shutil.rmtree(target)
+    os.replace(staging, target)
+    return target

@@ -15,13 +15,13 @@ as a random draw. It lives in the cache as symbolic links to the full set
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Mapping
 
+from .archives import publish_folder
 from .fetch import fetch
 from .settings import cache_dir, resolve_small
 from .verify import IMAGE_SUFFIXES
@@ -109,12 +109,7 @@ def build_image_subset(source: Path, target: Path, per_split: Mapping[str, int])
             for original in paths:
                 _link_or_copy(original, staging / folder / original.name)
         (staging / COMPLETE_MARKER).write_text(json.dumps(record), encoding="utf-8")
-        if target.is_symlink() or target.is_file():
-            target.unlink()
-        elif target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        return publish_folder(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return target
