@@ -7,7 +7,7 @@ HOME_DIR := $(CURDIR)/.course
 PORT    ?= 8888
 MLFLOW_PORT ?= 5000
 
-.PHONY: help setup course test unit labs mlflow-ui tensorboard lock bench clean reset
+.PHONY: help setup course test unit labs mlflow-ui tensorboard lock bench site clean reset
 
 help:
 	@echo "make course     set up (first time: ~6 min) and open JupyterLab on the course"
@@ -17,6 +17,7 @@ help:
 	@echo "make mlflow-ui  open the MLflow UI on the course's tracking store (port $(MLFLOW_PORT))"
 	@echo "make tensorboard open TensorBoard on the logs the notebooks wrote"
 	@echo "make bench      time every notebook, measure throughput and workers: reports/bench.md"
+	@echo "make site       execute every notebook and render site/index.html (SMALL=1: quick version)"
 	@echo "make reset      delete everything the notebooks wrote (.course/), keep downloads"
 
 setup:
@@ -52,6 +53,10 @@ lock: setup
 bench: setup
 	$(PY) -m pytest notebooks tests/labs
 	$(PY) scripts/bench_report.py
+
+# The read-only course site: every demo and solution executed and rendered to HTML in site/.
+site: setup
+	COURSE_SMALL_DATA=$(if $(SMALL),1,0) $(PY) scripts/build_site.py
 
 reset:
 	rm -rf .course .course-test build

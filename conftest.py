@@ -3,10 +3,11 @@ which notebooks nbval runs, and a table of how long each notebook took."""
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from includes.labs import is_student_lab
 
 ROOT = Path(__file__).resolve().parent
 
@@ -17,7 +18,6 @@ os.environ.setdefault("COURSE_SMALL_DATA", "1")
 os.environ.setdefault("COURSE_TEST_RUN", "1")
 os.environ.setdefault("COURSE_HOME", str(ROOT / ".course-test"))
 
-STUDENT_LAB = re.compile(r"^\d+\.\d+L_.*\.ipynb$")
 TIMING_REPORT = ROOT / "build" / "notebook-times.md"
 SLOW_NOTEBOOK_SECONDS = 60
 
@@ -32,7 +32,7 @@ def pytest_ignore_collect(collection_path, config):
     if path.suffix == ".ipynb":
         if ".ipynb_checkpoints" in path.parts:
             return True
-        if path.parent.name != "solutions" and STUDENT_LAB.match(path.name):
+        if is_student_lab(path):
             return True
     return None
 

@@ -35,6 +35,14 @@ NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=(?!=)")
 
 
+STUDENT_LAB_NAME = re.compile(r"^\d+\.\d+L_.*\.ipynb$")
+
+
+def is_student_lab(path: Path) -> bool:
+    """A generated student lab (``NN.NL_*.ipynb`` outside ``solutions/``): it stops at its first blank."""
+    return path.parent.name != "solutions" and bool(STUDENT_LAB_NAME.match(path.name))
+
+
 class LabBlankError(Exception):
     """Raised by a blank the learner has not filled in yet."""
 
