@@ -48,3 +48,42 @@ def features_and_label(batch):
     traces the function inside a worker process.
     """
     return batch.features, batch.label
+
+
+def make_train_step(model, optimizer, hvd):
+    """One optimization step whose gradients are averaged over all Horovod workers (04.2 explains it).
+
+    Keras 3 keeps a TensorFlow variable inside each of its variables as ``.value``; Horovod's
+    ``DistributedGradientTape`` needs those.
+    """
+    import keras
+    import tensorflow as tf
+
+    loss_fn = keras.losses.MeanSquaredError()
+    trainable = model.trainable_variables
+
+    @tf.function(autograph=False)  # plain tensor code: no Python control flow to convert
+    def train_step(features, labels):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(labels, model(features, training=True))
+        tape = hvd.DistributedGradientTape(tape)  # all-reduce of the gradients
+        gradients = tape.gradient(loss, [variable.value for variable in trainable])
+        optimizer.apply_gradients(zip(gradients, trainable))
+        return loss
+
+    return train_step
+
+
+def write_for_petastorm(spark, X, y, path):
+    """Write features and target as Parquet in the layout Petastorm reads (04.1 explains it).
+
+    The feature columns of ``X`` become one ``array<float>`` column ``features``, the target a
+    ``float`` column ``label``. Returns the Spark DataFrame read back from ``path``.
+    """
+    from pyspark.sql import functions as F
+
+    frame = spark.createDataFrame(X.assign(label=y))
+    frame = frame.select(F.array(*[F.col(name).cast("float") for name in X.columns]).alias("features"),
+                         F.col("label").cast("float"))
+    frame.write.mode("overwrite").parquet(str(path))
+    return spark.read.parquet(str(path))
