@@ -40,10 +40,12 @@ if [ -f "$VENV/.course-ready" ] && [ "$(cat "$VENV/.course-ready")" = "$stamp" ]
 fi
 
 start=$(date +%s)
+fresh_venv=false
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
   say "Creating $VENV with $PYTHON_BIN"
   rm -rf "$VENV"
   "$PYTHON_BIN" -m venv "$VENV"
+  fresh_venv=true
 fi
 
 say "Installing the course's pinned packages (a few minutes the first time)"
@@ -52,6 +54,7 @@ pip_quietly install --quiet --disable-pip-version-check -r "$PINS" -c "$LOCK" \
 pip_quietly install --quiet --no-deps --no-build-isolation -e . \
   || fail "could not install the course's own helpers (includes/, datasets/)."
 
+horovod_start=$(date +%s)
 if ! "$VENV/bin/python" -c 'import horovod.tensorflow' >/dev/null 2>&1; then
   say "Building Horovod 0.28.1 against TensorFlow (about 3 minutes on 2 cores; cached by pip afterwards)"
   HOROVOD_WITH_TENSORFLOW=1 HOROVOD_WITHOUT_PYTORCH=1 HOROVOD_WITHOUT_MXNET=1 \
@@ -59,6 +62,7 @@ if ! "$VENV/bin/python" -c 'import horovod.tensorflow' >/dev/null 2>&1; then
     pip_quietly install --quiet --no-build-isolation -c "$LOCK" horovod==0.28.1 \
     || fail "Horovod did not build (see the compiler output above); it needs a C++ compiler and cmake (Debian/Ubuntu: sudo apt-get install build-essential cmake)."
 fi
+horovod_seconds=$(( $(date +%s) - horovod_start ))
 
 if ! "$VENV/bin/python" -c 'import torch' >/dev/null 2>&1; then
   # Only the CPU build: a plain `pip install torch` on Linux pulls several GB of CUDA libraries.
@@ -79,4 +83,10 @@ print(f"TensorFlow {tensorflow.__version__}, Keras {keras.__version__}, PySpark 
 PY
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 --display-name "DL course (Python 3.11)" >/dev/null
 echo "$stamp" > "$VENV/.course-ready"
-say "Course environment ready in $(( $(date +%s) - start )) s"
+seconds=$(( $(date +%s) - start ))
+# One line per setup for the benchmark report (scripts/time_install.sh labels its runs).
+mkdir -p build
+printf '{"date": "%s", "label": "%s", "seconds": %d, "horovod_seconds": %d, "fresh_venv": %s, "cores": %d}\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${COURSE_INSTALL_LABEL:-setup}" "$seconds" "$horovod_seconds" "$fresh_venv" \
+  "$(nproc)" >> build/install-times.jsonl
+say "Course environment ready in $seconds s"
