@@ -16,7 +16,7 @@ help:
 	@echo "make labs       regenerate the student labs from their solutions"
 	@echo "make mlflow-ui  open the MLflow UI on the course's tracking store (port $(MLFLOW_PORT))"
 	@echo "make tensorboard open TensorBoard on the logs the notebooks wrote"
-	@echo "make bench      time every notebook, measure throughput and workers: reports/bench.md"
+	@echo "make bench      time setup and every notebook, measure throughput and workers: reports/bench.md"
 	@echo "make site       execute every notebook and render site/index.html (SMALL=1: quick version)"
 	@echo "make reset      delete everything the notebooks wrote (.course/), keep downloads"
 
@@ -51,6 +51,7 @@ lock: setup
 	$(VENV)/bin/pip freeze --exclude-editable > requirements/constraints.txt
 
 bench: setup
+	bash scripts/time_install.sh
 	$(PY) -m pytest notebooks tests/labs
 	$(PY) scripts/bench_report.py
 

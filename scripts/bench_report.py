@@ -6,6 +6,7 @@ build/notebook-times.md and the latest measurement runs in the course's MLflow s
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import sys
@@ -23,6 +24,16 @@ def latest(mlflow, experiment: str, filter_string: str = "") -> dict:
         return {}
     runs = mlflow.search_runs(experiment_ids=[found.experiment_id], filter_string=filter_string, max_results=1)
     return runs.iloc[0].to_dict() if len(runs) else {}
+
+
+def install_times() -> dict[str, dict]:
+    """The latest setup of each kind that scripts/time_install.sh (or any setup) logged."""
+    log = ROOT / "build" / "install-times.jsonl"
+    latest_by_label: dict[str, dict] = {}
+    for line in log.read_text().splitlines() if log.exists() else []:
+        entry = json.loads(line)
+        latest_by_label[entry["label"]] = entry
+    return latest_by_label
 
 
 def fmt(value, digits=1) -> str:
@@ -71,6 +82,14 @@ def main() -> None:
     lines.append(f"| TorchDistributor, 2 processes | {fmt(torch.get('metrics.training_seconds'))} | "
                  f"{fmt(torch.get('metrics.wall_seconds'))} |")
     lines += ["", "Two workers on two cores cannot be faster than one process; see 04.2 and 04.3 for why.", ""]
+    installs = install_times()
+    lines += ["## Installing the course (`scripts/setup.sh` in a fresh clone)", "",
+              "| setup | total s | of which Horovod s |", "|---|---:|---:|"]
+    for label in ("from nothing", "cached Horovod wheel"):
+        run = installs.get(label, {})
+        lines.append(f"| {label} | {fmt(run.get('seconds'), 0)} | {fmt(run.get('horovod_seconds'), 0)} |")
+    lines += ["", "From nothing: an empty venv and an empty pip cache, so every package is downloaded and Horovod "
+              "is compiled. Cached: an empty venv again, with the pip cache that the first run filled.", ""]
     out = ROOT / "reports" / "bench.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines))
