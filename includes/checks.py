@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .labs import LabBlankError
+
 
 class LabCheckFailed(AssertionError):
     """One or more lab checks failed; the printed list says which and why."""
@@ -35,6 +37,8 @@ class LabChecks:
         try:
             passed = bool(condition() if callable(condition) else condition)
             detail = ""
+        except LabBlankError:  # a blank still unfilled upstream: its own message says what to write
+            raise
         except Exception as error:  # the learner's object may not even have the attribute
             passed, detail = False, f" (checking it raised {type(error).__name__}: {error})"
         self.results.append(CheckResult(passed, ok if passed else problem + detail, hint))

@@ -26,3 +26,11 @@ def test_an_error_while_checking_counts_as_a_failure_with_its_reason(capsys):
         with LabChecks("Step 3") as check:
             check(lambda: None.output_shape, ok="-", problem="`model` should be a Keras model")
     assert "raised AttributeError" in capsys.readouterr().out
+
+
+def test_a_blank_reached_inside_a_check_stops_with_its_own_message():
+    from includes.labs import LabBlankError, fill_in
+
+    with pytest.raises(LabBlankError):
+        with LabChecks("Step 1") as check:
+            check(lambda: fill_in("write the function") + 1, ok="fine", problem="wrong")
