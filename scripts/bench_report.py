@@ -36,6 +36,12 @@ def install_times() -> dict[str, dict]:
     return latest_by_label
 
 
+def udf_measurement(home: Path) -> dict:
+    """What 06.2 wrote after timing its pandas UDF against a direct predict loop."""
+    found = sorted((home / "work").glob("*/udf_vs_direct.json"))
+    return json.loads(found[-1].read_text()) if found else {}
+
+
 def fmt(value, digits=1) -> str:
     return "not measured" if value is None or value != value else f"{value:,.{digits}f}"
 
@@ -82,6 +88,14 @@ def main() -> None:
     lines.append(f"| TorchDistributor, 2 processes | {fmt(torch.get('metrics.training_seconds'))} | "
                  f"{fmt(torch.get('metrics.wall_seconds'))} |")
     lines += ["", "Two workers on two cores cannot be faster than one process; see 04.2 and 04.3 for why.", ""]
+    udf = udf_measurement(home)
+    lines += ["## Spark pandas UDF vs direct `predict` (06.2, same images and model)", "",
+              "| way | images/s |", "|---|---:|",
+              f"| iterator pandas UDF on Spark (`local[2]`) | {fmt(udf.get('udf_rows_per_s'))} |",
+              f"| `predict_on_batch` loop in the notebook | {fmt(udf.get('direct_rows_per_s'))} |",
+              f"| **ratio** (target ≥ 0.8) | {fmt(udf.get('ratio'), 2)} |", "",
+              f"Measured on {udf.get('rows', '?')} images, batches of {udf.get('batch_size', '?')}, "
+              f"{udf.get('partitions', '?')} partitions, weights: {udf.get('weights', '?')}.", ""]
     installs = install_times()
     lines += ["## Installing the course (`scripts/setup.sh` in a fresh clone)", "",
               "| setup | total s | of which Horovod s |", "|---|---:|---:|"]
