@@ -16,6 +16,7 @@ MLflow, Horovod) run next to each other and the collisions that matter can happe
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -47,14 +48,24 @@ def pairs_of(paths: list[Path]) -> list[tuple[Path, ...]]:
     return pairs + [tuple(spare[i:i + 2]) for i in range(0, len(spare), 2)]
 
 
+SECOND_RUN_LIMIT_S = 600  # a notebook's small-data run takes about a minute; this only catches hangs
+
+
 def run_again(path: Path, out_dir: Path) -> tuple[Path, int, str, float]:
     started = time.perf_counter()
-    result = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
          "--ExecutePreprocessor.timeout=900", "--ExecutePreprocessor.kernel_name=python3",
          "--output-dir", str(out_dir), str(path)],
-        cwd=path.parent, env=os.environ.copy(), capture_output=True, text=True)
-    return path, result.returncode, result.stderr[-3000:], time.perf_counter() - started
+        cwd=path.parent, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)  # its own process group: a hang is stopped with everything it started
+    try:
+        _, err = process.communicate(timeout=SECOND_RUN_LIMIT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        _, err = process.communicate()
+        err = f"still running after {SECOND_RUN_LIMIT_S} s, stopped (a hang?)\n{err}"
+    return path, process.returncode, err[-3000:], time.perf_counter() - started
 
 
 PAIRS = pairs_of(NOTEBOOKS)
