@@ -59,7 +59,8 @@ def main() -> None:
     lines = [
         "# Benchmark report",
         "",
-        f"Written by `make bench` on {datetime.date.today()}, on {os.cpu_count()} cores "
+        f"Written by `scripts/bench_report.py` (the last step of `make bench`) on {datetime.date.today()}, "
+        f"from the latest notebook run on {os.cpu_count()} cores "
         f"({platform.machine()}, Python {platform.python_version()}), no GPU.",
         "",
         "## Notebook times",
@@ -98,10 +99,11 @@ def main() -> None:
               f"{udf.get('partitions', '?')} partitions, weights: {udf.get('weights', '?')}.", ""]
     installs = install_times()
     lines += ["## Installing the course (`scripts/setup.sh` in a fresh clone)", "",
-              "| setup | total s | of which Horovod s |", "|---|---:|---:|"]
+              "| setup (date) | total s | of which Horovod s |", "|---|---:|---:|"]
     for label in ("from nothing", "cached Horovod wheel"):
         run = installs.get(label, {})
-        lines.append(f"| {label} | {fmt(run.get('seconds'), 0)} | {fmt(run.get('horovod_seconds'), 0)} |")
+        lines.append(f"| {label} ({run.get('date', 'not measured')[:10]}) | {fmt(run.get('seconds'), 0)} | "
+                     f"{fmt(run.get('horovod_seconds'), 0)} |")
     lines += ["", "From nothing: an empty venv and an empty pip cache, so every package is downloaded and Horovod "
               "is compiled. Cached: an empty venv again, with the pip cache that the first run filled.", ""]
     out = ROOT / "reports" / "bench.md"
