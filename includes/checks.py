@@ -27,6 +27,21 @@ class CheckResult:
     hint: str = ""
 
 
+def attempt(function, *arguments):
+    """Run the learner's code for a check: ``(result, None)``, or ``(None, "TypeError: first line")``.
+
+    A blank the learner has not filled in yet is not a failed check: its LabBlankError goes through,
+    so the notebook stops with the blank's own message.
+    """
+    try:
+        return function(*arguments), None
+    except LabBlankError:
+        raise
+    except Exception as error:  # reported as a failed check, in plain words
+        first_line = str(error).splitlines()[0][:200] if str(error) else ""
+        return None, f"{type(error).__name__}: {first_line}"
+
+
 class LabChecks:
     def __init__(self, title: str):
         self.title = title

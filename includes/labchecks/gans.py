@@ -11,8 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checks import LabChecks
-from ..labs import LabBlankError
+from ..checks import LabChecks, attempt
 
 
 def _bce_with_logits(labels, logits) -> float:
@@ -54,17 +53,6 @@ def _generator_gradient_at(generator_loss, logit: float) -> float:
     return float("nan") if gradient is None else float(np.asarray(gradient).ravel()[0])
 
 
-def _call(function, *arguments):
-    """(result, None), or (None, a one-line error); a blank the learner has not filled in stops the lab."""
-    try:
-        return function(*arguments), None
-    except LabBlankError:
-        raise
-    except Exception as error:  # reported as a failed check, in plain words
-        first_line = str(error).splitlines()[0][:200] if str(error) else ""
-        return None, f"{type(error).__name__}: {first_line}"
-
-
 def check_losses(discriminator_loss, generator_loss):
     """Step 1: the discriminator's loss and the non-saturating generator loss."""
     import tensorflow as tf
@@ -73,10 +61,10 @@ def check_losses(discriminator_loss, generator_loss):
     fake_logits = tf.constant([[-3.0], [0.5], [1.5]])
     expected_d = _bce_with_logits(1.0, real_logits) + _bce_with_logits(0.0, fake_logits)
     expected_g = _bce_with_logits(1.0, fake_logits)
-    d_value, d_error = _call(discriminator_loss, real_logits, fake_logits)
-    confident, _ = _call(discriminator_loss, tf.constant([[9.0]]), tf.constant([[-9.0]]))
-    g_value, g_error = _call(generator_loss, fake_logits)
-    gradient, _ = _call(_generator_gradient_at, generator_loss, -6.0)
+    d_value, d_error = attempt(discriminator_loss, real_logits, fake_logits)
+    confident, _ = attempt(discriminator_loss, tf.constant([[9.0]]), tf.constant([[-9.0]]))
+    g_value, g_error = attempt(generator_loss, fake_logits)
+    gradient, _ = attempt(_generator_gradient_at, generator_loss, -6.0)
     with LabChecks("Step 1: the two losses") as check:
         check(lambda: np.isclose(_as_float(d_value), expected_d, rtol=1e-4),
               ok="discriminator_loss = cross-entropy of real images against 1 + of fake images against 0.",
@@ -108,7 +96,7 @@ def _check_step(title, step, argument, trained, frozen, own_optimizer, other_opt
     trained_name, frozen_name = names
     trained_before, frozen_before = _weights(trained), _weights(frozen)
     own_before, other_before = _steps(own_optimizer), _steps(other_optimizer)
-    loss, error = _call(step, argument)
+    loss, error = attempt(step, argument)
     with LabChecks(title) as check:
         check(error is None,
               ok="The step ran.",

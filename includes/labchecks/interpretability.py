@@ -6,21 +6,14 @@ import re
 
 import numpy as np
 
-from ..checks import LabChecks
-from ..labs import LabBlankError
+from ..checks import LabChecks, attempt
 
 
 def _safe(compute, default=None):
-    """The value of ``compute()``, or ``default`` when the learner's object does not allow it.
-
-    A blank the learner has not filled in yet still stops the notebook with its own message.
-    """
-    try:
-        return compute()
-    except LabBlankError:
-        raise
-    except Exception:  # noqa: BLE001 - the check that uses it reports the problem
-        return default
+    """The value of ``compute()``, or ``default`` when the learner's object does not allow it
+    (the check that uses it reports the problem)."""
+    value, error = attempt(compute)
+    return default if error else value
 
 
 def shapley_by_orderings(f, x, background) -> np.ndarray:
