@@ -17,7 +17,7 @@ help:
 	@echo "make mlflow-ui  open the MLflow UI on the course's tracking store (port $(MLFLOW_PORT))"
 	@echo "make tensorboard open TensorBoard on the logs the notebooks wrote"
 	@echo "make bench      time setup and every notebook, measure throughput and workers: reports/bench.md"
-	@echo "make site       execute every notebook and render site/index.html (SMALL=1: quick version)"
+	@echo "make site       execute every notebook and render site/index.html (SMALL=1: quick version; FORCE=1: all pages)"
 	@echo "make reset      delete everything the notebooks wrote (.course/), keep downloads"
 
 setup:
@@ -57,7 +57,7 @@ bench: setup
 
 # The read-only course site: every demo and solution executed and rendered to HTML in site/.
 site: setup
-	COURSE_SMALL_DATA=$(if $(SMALL),1,0) $(PY) scripts/build_site.py
+	COURSE_SMALL_DATA=$(if $(SMALL),1,0) $(PY) scripts/build_site.py $(if $(FORCE),--force,)
 
 reset:
 	rm -rf .course .course-test build
