@@ -116,6 +116,9 @@ def _quiet_logs() -> None:
     warnings.filterwarnings("ignore", message="IProgress not found")
     # MLflow suggests type hints on every PythonModel.predict; the course's wrappers use signatures.
     warnings.filterwarnings("ignore", message=".*Add type hints to the `predict` method.*")
+    # Keras 3 warns on every `fit` with a tf.data.Dataset that its default `shuffle=True` is ignored; the
+    # course's pipelines shuffle inside tf.data (after `cache()`), so the warning would only confuse.
+    warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored")
 
 
 def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True,

@@ -5,14 +5,9 @@ step) stay in the notebooks; these are the bits both 07.1 and 07.2L need.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-
-# Keras 3 warns on every `fit` with a tf.data.Dataset that its default `shuffle=True` is ignored; the
-# course's pipelines shuffle inside tf.data (after `cache()`), so the warning would only confuse.
-warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored")
 
 
 @dataclass
