@@ -10,7 +10,7 @@ MLFLOW_PORT ?= 5000
 .PHONY: help setup course test unit labs mlflow-ui tensorboard lock bench site clean reset
 
 help:
-	@echo "make course     set up (first time: ~6 min) and open JupyterLab on the course"
+	@echo "make course     set up (first time: ~7 min) and open JupyterLab on the course"
 	@echo "make test       set up and run all tests and notebooks (small data, offline-ready)"
 	@echo "make unit       only the fast unit tests of includes/ and datasets/"
 	@echo "make labs       regenerate the student labs from their solutions"
