@@ -22,9 +22,11 @@ this generator makes.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 BEGIN = "### BEGIN SOLUTION"
@@ -76,12 +78,50 @@ def _todo_above(lines: list[str], where: str) -> str:
     return " ".join(word for word in words if word)
 
 
-def blank_for(solution_lines: list[str], instruction: str, indent: str) -> str:
-    """The line that replaces a solution block in the student lab."""
-    call = f"fill_in({json.dumps(instruction, ensure_ascii=False)})"
+def _assigned_names(solution_lines: list[str]) -> list[str]:
+    """Every plain name the block assigns, at any depth, in order (keyword arguments are not assignments)."""
+    try:
+        tree = ast.parse(textwrap.dedent("\n".join(solution_lines)))
+    except SyntaxError:
+        return []
+    names: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else [])
+        for target in targets:
+            for element in (target.elts if isinstance(target, ast.Tuple) else [target]):
+                if isinstance(element, ast.Name):
+                    names.append((element.lineno, element.id))
+    ordered: list[str] = []
+    for _, name in sorted(names):
+        if name not in ordered:
+            ordered.append(name)
+    return ordered
+
+
+def _assigned_name(solution_lines: list[str], code_after: list[str]) -> str | None:
+    """The name(s) the blank should assign, so the student sees what the block must produce.
+
+    That is the first line's assignment (``model = ...``) when it covers every name the rest of the cell
+    uses; otherwise the names assigned in the block that the rest of the cell uses (``return loss`` after
+    a training step); otherwise nothing.
+    """
+    used_after = set(re.findall(r"[A-Za-z_]\w*", "\n".join(code_after)))
+    needed = [name for name in _assigned_names(solution_lines) if name in used_after]
     first = next((line for line in solution_lines if line.strip()), "")
     match = _ASSIGNMENT.match(first)
-    return f"{indent}{match.group(1)} = {call}" if match else f"{indent}{call}"
+    first_targets = match.group(1) if match else None
+    if first_targets and set(needed) <= {name.strip() for name in first_targets.split(",")}:
+        return first_targets
+    return ", ".join(needed) or None
+
+
+def blank_for(solution_lines: list[str], instruction: str, indent: str,
+              code_after: list[str] = ()) -> str:
+    """The line that replaces a solution block in the student lab."""
+    call = f"fill_in({json.dumps(instruction, ensure_ascii=False)})"
+    target = _assigned_name(solution_lines, list(code_after))
+    return f"{indent}{target} = {call}" if target else f"{indent}{call}"
 
 
 def student_source(source: str, where: str = "cell") -> str:
@@ -103,7 +143,7 @@ def student_source(source: str, where: str = "cell") -> str:
             raise LabSourceError(f"{where}: '{BEGIN}' without '{END}'.") from None
         instruction = _todo_above(out, where)
         indent = line[: len(line) - len(line.lstrip())]
-        out.append(blank_for(lines[index + 1:end], instruction, indent))
+        out.append(blank_for(lines[index + 1:end], instruction, indent, lines[end + 1:]))
         index = end + 1
     return "\n".join(out)
 

@@ -94,3 +94,24 @@ def test_committed_labs_equal_what_the_generator_makes():
         expected = render(student_notebook(json.loads(solution_path.read_text()), solution_path.name))
         assert lab_path.read_text() == expected, f"{lab_path.name} is out of date: run `make labs`"
         assert count_blanks(json.loads(lab_path.read_text())) >= 1, f"{lab_path.name} has no blank"
+
+
+def test_blank_assigns_what_the_rest_of_the_cell_needs():
+    source = "\n".join([
+        "def step(real):",
+        "    # TODO: Compute the loss and update the model.",
+        "    ### BEGIN SOLUTION",
+        "    noise = sample(real)",
+        "    with tape:",
+        "        loss = model(noise,",
+        "                     training=True)",
+        "    optimizer.apply(loss)",
+        "    ### END SOLUTION",
+        "    return loss",
+    ])
+    assert '    loss = fill_in("Compute the loss and update the model.")' in student_source(source)
+
+
+def test_keyword_argument_lines_are_not_assignments():
+    source = "# TODO: Fit it.\n### BEGIN SOLUTION\nmodel.fit(x, y,\n          verbose=0)\n### END SOLUTION\nverbose"
+    assert student_source(source).split("\n")[-2] == 'fill_in("Fit it.")'
