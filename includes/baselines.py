@@ -1,6 +1,8 @@
 """The numbers the course's models must beat, computed the same way everywhere."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -33,6 +35,9 @@ def compare_with_baseline(rmse_model: float, rmse_baseline: float, target: float
     With the small-data flag on, models train on a sample for a couple of epochs,
     so the full course's target is reported but not required.
     """
+    if not math.isfinite(rmse_model):
+        raise AssertionError(f"The model's RMSE is {rmse_model}: its training diverged. Lower the learning "
+                             "rate (or pick another configuration) and train it again.")
     gain = improvement(rmse_model, rmse_baseline)
     print(f"model RMSE {rmse_model:.3f} vs linear baseline {rmse_baseline:.3f}: "
           f"{gain:+.1%} (the full course's target: {target:.0%} better)")

@@ -203,12 +203,17 @@ def results_table(results: list[dict]):
     return pd.DataFrame(rows).set_index("trial")
 
 
-def best_result(results: list[dict]) -> dict:
-    """The successful trial with the lowest loss."""
+def ranked_results(results: list[dict]) -> list[dict]:
+    """The successful trials, lowest loss first."""
     succeeded = [result for result in results if result.get("status") == "ok"]
     if not succeeded:
         raise ValueError("No trial of this search succeeded; look at the 'failure' of each trial.")
-    return min(succeeded, key=lambda result: result["loss"])
+    return sorted(succeeded, key=lambda result: result["loss"])
+
+
+def best_result(results: list[dict]) -> dict:
+    """The successful trial with the lowest loss."""
+    return ranked_results(results)[0]
 
 
 def log_search_summary(results: list[dict], method: str) -> dict:

@@ -84,6 +84,19 @@ def execute(path: Path, small: bool, cell_budget_s: float) -> tuple[nbformat.Not
     return notebook, "ok"
 
 
+def collapse_progress_updates(notebook: nbformat.NotebookNode) -> None:
+    """Keep only the last state of each progress bar, as Jupyter shows it.
+
+    A progress bar redraws its line after a carriage return; the executed notebook keeps every redraw,
+    which a web page would print one after another.
+    """
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and "\r" in output.get("text", ""):
+                lines = output["text"].replace("\r\n", "\n").split("\n")
+                output["text"] = "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
+
+
 def render(path: Path, out_dir: Path, small: bool, budget_minutes: float) -> Page:
     started = time.perf_counter()
     notebook, status = execute(path, small, budget_minutes * 60)
@@ -93,6 +106,7 @@ def render(path: Path, out_dir: Path, small: bool, budget_minutes: float) -> Pag
         print(f"{path.name}: {note}; rendering the small-data version instead", flush=True)
         notebook, status = execute(path, True, 3600)
         data = "small"
+    collapse_progress_updates(notebook)
     body, _ = HTMLExporter().from_notebook_node(notebook)
     target = out_dir / path.relative_to(NOTEBOOKS).with_suffix(".html")
     target.parent.mkdir(parents=True, exist_ok=True)

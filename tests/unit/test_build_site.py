@@ -55,3 +55,16 @@ def test_manifest_round_trip_and_which_pages_are_kept(tmp_path):
     assert not kept(page_for(build_site, data="small"), DEMO, tmp_path, small=False)
     (tmp_path / "01_keras" / "01.2_keras.html").unlink()
     assert not kept(page, DEMO, tmp_path, small=False), "the page file is gone"
+
+
+def test_progress_bars_keep_only_their_last_state():
+    import nbformat
+
+    build_site = load_build_site()
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("fit()")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr",
+                                           text="\rtraining: 0/2\rtraining: 1/2\rtraining: 2/2\nloss 0.3\r\n")]
+    notebook.cells.append(cell)
+    build_site.collapse_progress_updates(notebook)
+    assert notebook.cells[0].outputs[0]["text"] == "training: 2/2\nloss 0.3\n"

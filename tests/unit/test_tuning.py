@@ -132,6 +132,7 @@ def test_results_table_and_best_result():
     assert list(table["status"]) == ["ok", "fail", "ok"]
     assert math.isnan(table["val_rmse"].iloc[1])
     assert tuning.best_result(results)["config"] == {"width": 32}
+    assert [result["config"] for result in tuning.ranked_results(results)] == [{"width": 32}, {"width": 8}]
     with pytest.raises(ValueError, match="No trial"):
         tuning.best_result(results[1:2])
 
