@@ -87,14 +87,25 @@ def execute(path: Path, small: bool, cell_budget_s: float) -> tuple[nbformat.Not
 def collapse_progress_updates(notebook: nbformat.NotebookNode) -> None:
     """Keep only the last state of each progress bar, as Jupyter shows it.
 
-    A progress bar redraws its line after a carriage return; the executed notebook keeps every redraw,
-    which a web page would print one after another.
+    A progress bar redraws its line after a carriage return, often as a new output each time; the executed
+    notebook keeps every redraw, which a web page would print one after another. Consecutive outputs of
+    the same stream are joined first, then each line keeps what follows its last carriage return.
     """
     for cell in notebook.cells:
+        joined = []
         for output in cell.get("outputs", []):
+            previous = joined[-1] if joined else None
+            if (output.get("output_type") == "stream" and previous is not None
+                    and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+                previous["text"] += output["text"]
+            else:
+                joined.append(output)
+        for output in joined:
             if output.get("output_type") == "stream" and "\r" in output.get("text", ""):
                 lines = output["text"].replace("\r\n", "\n").split("\n")
                 output["text"] = "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
+        if "outputs" in cell:
+            cell["outputs"] = joined
 
 
 def render(path: Path, out_dir: Path, small: bool, budget_minutes: float) -> Page:

@@ -63,8 +63,10 @@ def test_progress_bars_keep_only_their_last_state():
     build_site = load_build_site()
     notebook = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("fit()")
-    cell.outputs = [nbformat.v4.new_output("stream", name="stderr",
-                                           text="\rtraining: 0/2\rtraining: 1/2\rtraining: 2/2\nloss 0.3\r\n")]
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="\rtraining: 0/2"),
+                    nbformat.v4.new_output("stream", name="stderr", text="\rtraining: 1/2"),
+                    nbformat.v4.new_output("stream", name="stderr", text="\rtraining: 2/2\nloss 0.3\r\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="done\n")]
     notebook.cells.append(cell)
     build_site.collapse_progress_updates(notebook)
-    assert notebook.cells[0].outputs[0]["text"] == "training: 2/2\nloss 0.3\n"
+    assert [output["text"] for output in notebook.cells[0].outputs] == ["training: 2/2\nloss 0.3\n", "done\n"]
