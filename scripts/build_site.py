@@ -32,9 +32,10 @@ from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-SMALL_DATA_VARIABLE = "COURSE_SMALL_DATA"
 sys.path.insert(0, str(ROOT))
 
+from datasets.settings import SMALL_ENV  # noqa: E402
+from includes.environment import small_data  # noqa: E402  (the course's own reading of the flag)
 from includes.labs import is_student_lab  # noqa: E402  (the same rule the test suite uses)
 
 
@@ -73,7 +74,7 @@ def current_commit() -> str:
 def execute(path: Path, small: bool, cell_budget_s: float) -> tuple[nbformat.NotebookNode, str]:
     """Run the notebook in a fresh kernel with the small-data flag set as asked; return it and a status."""
     notebook = nbformat.read(path, as_version=4)
-    os.environ[SMALL_DATA_VARIABLE] = "1" if small else "0"  # the kernel inherits this environment
+    os.environ[SMALL_ENV] = "1" if small else "0"  # the kernel inherits this environment
     try:
         NotebookClient(notebook, timeout=int(cell_budget_s), kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
@@ -187,13 +188,14 @@ def main(argv=None) -> int:
                         help="minutes one cell may run with full data before the page falls back to small data")
     parser.add_argument("--force", action="store_true", help="rebuild pages that are up to date")
     args = parser.parse_args(argv)
-    small = os.environ.get(SMALL_DATA_VARIABLE, "0").strip().lower() not in ("", "0", "false", "no", "off")
+    small = small_data()
     out_dir = Path(args.out)
     pages = load_pages(out_dir)
-    todo = [path for path in course_notebooks(args.only) if args.force or not is_up_to_date(
+    selected = course_notebooks(args.only)
+    todo = [path for path in selected if args.force or not is_up_to_date(
         pages.get(path.relative_to(NOTEBOOKS).as_posix()), path, out_dir, small)]
     print(f"{len(todo)} notebooks to execute ({'small' if small else 'full'} data), "
-          f"{len(course_notebooks(args.only)) - len(todo)} pages up to date", flush=True)
+          f"{len(selected) - len(todo)} pages up to date", flush=True)
     for number, path in enumerate(todo, start=1):
         print(f"[{number}/{len(todo)}] {path.relative_to(NOTEBOOKS)} ...", flush=True)
         page = render(path, out_dir, small, args.budget)
