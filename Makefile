@@ -3,7 +3,10 @@
 #   make test     set everything up and run every test and notebook
 VENV    := .venv
 PY      := $(VENV)/bin/python
-HOME_DIR := $(CURDIR)/.course
+# Paths come from the course's own settings (includes/settings.py), never restated here.
+# Any Python can read them (standard library only), so `make reset` works before setup too.
+ANY_PY = $(if $(wildcard $(PY)),$(PY),python3)
+SETTING = $(ANY_PY) -c 'import sys; from includes.settings import print_setting; sys.exit(print_setting(sys.argv[1]))'
 PORT    ?= 8888
 MLFLOW_PORT ?= 5000
 
@@ -12,13 +15,13 @@ MLFLOW_PORT ?= 5000
 help:
 	@echo "make course     set up (first time: ~7 min) and open JupyterLab on the course"
 	@echo "make test       set up and run all tests and notebooks (small data, offline-ready)"
-	@echo "make unit       only the fast unit tests of includes/ and datasets/"
+	@echo "make unit       only the fast unit tests of includes/ (and the data catalogue in datasets/)"
 	@echo "make labs       regenerate the student labs from their solutions"
 	@echo "make mlflow-ui  open the MLflow UI on the course's tracking store (port $(MLFLOW_PORT))"
 	@echo "make tensorboard open TensorBoard on the logs the notebooks wrote"
 	@echo "make bench      time setup and every notebook, measure throughput and workers: reports/bench.md"
 	@echo "make site       execute every notebook and render site/index.html (SMALL=1: quick version; FORCE=1: all pages)"
-	@echo "make reset      delete everything the notebooks wrote (.course/), keep downloads"
+	@echo "make reset      delete everything the notebooks wrote (reset_course(): .course/), keep downloads"
 
 setup:
 	@bash scripts/setup.sh
@@ -35,16 +38,16 @@ unit: setup
 	$(PY) -m pytest tests/unit
 
 labs: setup
-	$(PY) -c 'import sys; from includes.labs import main; sys.exit(main())'
+	$(PY) -c 'import sys; from includes.labs.generator import main; sys.exit(main())'
 
 mlflow-ui: setup
-	@mkdir -p $(HOME_DIR)/mlflow
+	@mkdir -p "$$($(SETTING) home)/mlflow"
 	$(VENV)/bin/mlflow ui --host 127.0.0.1 --port $(MLFLOW_PORT) \
-		--backend-store-uri sqlite:///$(HOME_DIR)/mlflow/mlflow.db \
-		--default-artifact-root file://$(HOME_DIR)/mlflow/artifacts
+		--backend-store-uri "$$($(SETTING) tracking-uri)" \
+		--default-artifact-root "$$($(SETTING) artifact-root)"
 
 tensorboard: setup
-	$(VENV)/bin/tensorboard --host 127.0.0.1 --logdir $(HOME_DIR)/work
+	$(VENV)/bin/tensorboard --host 127.0.0.1 --logdir "$$($(SETTING) work)"
 
 # Re-resolve the full constraints file from the direct pins (run after changing course.in).
 lock: setup
@@ -59,8 +62,10 @@ bench: setup
 site: setup
 	COURSE_SMALL_DATA=$(if $(SMALL),1,0) $(PY) scripts/build_site.py $(if $(FORCE),--force,)
 
+# The same reset_course() a notebook can call.
 reset:
-	rm -rf .course .course-test build
+	@$(ANY_PY) -c 'from includes import reset_course; reset_course()'
 
+# Everything reset removes, plus the test suite's course folder, build outputs and the environment.
 clean: reset
-	rm -rf $(VENV)
+	rm -rf "$$($(SETTING) test-home)" build $(VENV)

@@ -7,6 +7,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from includes import settings
 from includes.labs import is_student_lab
 
 ROOT = Path(__file__).resolve().parent
@@ -14,9 +15,9 @@ ROOT = Path(__file__).resolve().parent
 # Every notebook runs in its quick form, in a course folder of its own, with
 # Spark's UI and console progress bars off. `COURSE_SMALL_DATA=0 make test`
 # runs the full course instead.
-os.environ.setdefault("COURSE_SMALL_DATA", "1")
-os.environ.setdefault("COURSE_TEST_RUN", "1")
-os.environ.setdefault("COURSE_HOME", str(ROOT / ".course-test"))
+os.environ.setdefault(settings.SMALL_ENV, "1")
+os.environ.setdefault(settings.TEST_RUN_ENV, "1")
+os.environ.setdefault(settings.HOME_ENV, str(settings.TEST_HOME))
 
 TIMING_REPORT = ROOT / "build" / "notebook-times.md"
 SLOW_NOTEBOOK_SECONDS = 60
@@ -67,9 +68,9 @@ def pytest_terminal_summary(terminalreporter):
     if not _seconds:
         return
     table = timing_table()
-    flag = os.environ.get("COURSE_SMALL_DATA")
-    terminalreporter.section(f"notebook times (COURSE_SMALL_DATA={flag})")
+    flag = os.environ.get(settings.SMALL_ENV)
+    terminalreporter.section(f"notebook times ({settings.SMALL_ENV}={flag})")
     terminalreporter.write_line(table)
     terminalreporter.write_line(f"whole test run: {time.monotonic() - _started:.0f} s")
     TIMING_REPORT.parent.mkdir(exist_ok=True)
-    TIMING_REPORT.write_text(f"COURSE_SMALL_DATA={flag}\n\n{table}\n")
+    TIMING_REPORT.write_text(f"{settings.SMALL_ENV}={flag}\n\n{table}\n")

@@ -15,14 +15,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from includes.tracking import configure_tracking  # noqa: E402
+from includes import settings  # noqa: E402
+from includes.setup.paths import work_root  # noqa: E402
+from includes.setup.tracking import configure_tracking  # noqa: E402
 
 
-def latest(mlflow, experiment: str, filter_string: str = "") -> dict:
-    found = mlflow.get_experiment_by_name(experiment)
-    if found is None:
-        return {}
-    runs = mlflow.search_runs(experiment_ids=[found.experiment_id], filter_string=filter_string, max_results=1)
+# The notebooks tag each measurement run with `bench`; the report finds them by that tag in any experiment,
+# so renaming a notebook, its experiment or a run does not lose a figure.
+BENCH_TAG = "bench"
+
+
+def latest(mlflow, bench: str, filter_string: str = "") -> dict:
+    """The newest run tagged ``bench=<bench>`` (plus ``filter_string``), as a flat dict; {} when there is none."""
+    wanted = f"tags.{BENCH_TAG} = '{bench}'" + (f" and {filter_string}" if filter_string else "")
+    runs = mlflow.search_runs(search_all_experiments=True, filter_string=wanted,
+                              order_by=["attributes.start_time DESC"], max_results=1)
     return runs.iloc[0].to_dict() if len(runs) else {}
 
 
@@ -38,7 +45,7 @@ def install_times() -> dict[str, dict]:
 
 def udf_measurement(home: Path) -> dict:
     """What 06.2 wrote after timing its pandas UDF against a direct predict loop."""
-    found = sorted((home / "work").glob("*/udf_vs_direct.json"))
+    found = sorted(work_root(home).glob("*/udf_vs_direct.json"))
     return json.loads(found[-1].read_text()) if found else {}
 
 
@@ -47,14 +54,14 @@ def fmt(value, digits=1) -> str:
 
 
 def main() -> None:
-    home = Path(os.environ.get("COURSE_HOME", ROOT / ".course-test"))
+    home = settings.home_override() or settings.TEST_HOME  # make bench runs the notebooks as the tests do
     configure_tracking(home)
     import mlflow
 
-    petastorm = latest(mlflow, "dl-course/04.1 Petastorm", "tags.mlflow.runName = 'throughput'")
-    horovod = {workers: latest(mlflow, "dl-course/04.2 Horovod", f"params.workers = '{workers}'") for workers in (1, 2)}
-    torch = latest(mlflow, "dl-course/04.3 TorchDistributor", "tags.mlflow.runName = 'TorchDistributor, 2 processes'")
-    single = latest(mlflow, "dl-course/04.3 TorchDistributor", "tags.mlflow.runName = 'single process'")
+    petastorm = latest(mlflow, "petastorm_vs_numpy")
+    horovod = {workers: latest(mlflow, "horovod", f"params.workers = '{workers}'") for workers in (1, 2)}
+    torch = latest(mlflow, "torch_distributor")
+    single = latest(mlflow, "single_process")
     times = (ROOT / "build" / "notebook-times.md").read_text()
     lines = [
         "# Benchmark report",

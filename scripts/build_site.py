@@ -34,8 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 sys.path.insert(0, str(ROOT))
 
-from datasets.settings import SMALL_ENV  # noqa: E402
-from includes.environment import small_data  # noqa: E402  (the course's own reading of the flag)
+from includes.settings import SMALL_ENV, small_data  # noqa: E402  (the course's own reading of the flag)
 from includes.labs import is_student_lab  # noqa: E402  (the same rule the test suite uses)
 
 

@@ -52,7 +52,7 @@ say "Installing the course's pinned packages (a few minutes the first time)"
 pip_quietly install --quiet --disable-pip-version-check -r "$PINS" -c "$LOCK" \
   || fail "pip could not install the pinned packages (see the lines above); check the network connection to PyPI and run the command again."
 pip_quietly install --quiet --no-deps --no-build-isolation -e . \
-  || fail "could not install the course's own helpers (includes/, datasets/)."
+  || fail "could not install the course's own package (includes/)."
 
 horovod_start=$(date +%s)
 if ! "$VENV/bin/python" -c 'import horovod.tensorflow' >/dev/null 2>&1; then

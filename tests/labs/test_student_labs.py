@@ -6,7 +6,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from includes.labs import lab_pairs
+from includes.labs.generator import lab_pairs
 
 LABS = [lab for _, lab in lab_pairs()]
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from includes.appendix import flip_labels, small_cnn, to_cnn_input
+from includes.lessons.appendix.helpers import flip_labels, small_cnn, to_cnn_input
 
 
 def test_to_cnn_input_scales_and_adds_a_channel():

@@ -1,7 +1,7 @@
 """The comparison with the linear baseline: a target on full data, and never a silent NaN."""
 import pytest
 
-from includes.baselines import compare_with_baseline
+from includes.common.baselines import compare_with_baseline
 
 
 def test_target_is_enforced_on_full_data_only(capsys):

@@ -1,7 +1,7 @@
 """The lab-check helper reports every check in plain words and fails loudly."""
 import pytest
 
-from includes.checks import LabCheckFailed, LabChecks
+from includes.labs.checks import LabCheckFailed, LabChecks
 
 
 def test_all_passing_prints_and_does_not_raise(capsys):

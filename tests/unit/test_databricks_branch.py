@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from includes import environment, paths, tracking
+from includes import settings
+from includes.setup import environment, paths, tracking
 
 
 @pytest.fixture
 def on_databricks(monkeypatch):
     monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "15.4")
-    monkeypatch.delenv(environment.HOME_VARIABLE, raising=False)
+    monkeypatch.delenv(settings.HOME_ENV, raising=False)
 
 
 def test_course_folder_is_per_user_on_dbfs(on_databricks):

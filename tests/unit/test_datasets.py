@@ -1,4 +1,4 @@
-"""Tests of the dataset layer (``datasets/``).
+"""Tests of the data layer (``includes/data/``, its catalogue ``datasets/manifest.json``).
 
 Three groups:
 
@@ -34,12 +34,14 @@ from pathlib import Path
 
 import pytest
 
-import datasets
-from datasets import DatasetChecksumError, DatasetEntry, DatasetUnavailableError, fetch
-from datasets import manifest, settings, verify
+import includes.data as datasets
+from includes.data import DatasetChecksumError, DatasetEntry, DatasetUnavailableError, fetch
+from includes import settings
+from includes.data import manifest, verify
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-DEFAULT_MIRROR = Path("/work/shared/mirror")
+REPOSITORY = settings.REPO_ROOT
+# Where `.ci/run` finds the mirror when COURSE_DATA_MIRROR is unset: ../shared/mirror beside the repository.
+DEFAULT_MIRROR = REPOSITORY.parent / "shared" / "mirror"
 TREE_COUNTS = {"train/cats": 3, "train/dogs": 3, "validation/cats": 2, "validation/dogs": 2}
 
 
@@ -469,10 +471,7 @@ def test_cats_vs_dogs_small_mode_builds_the_subset_in_the_cache(tmp_path, monkey
 
 
 def _real_mirror() -> Path | None:
-    configured = os.environ.get(settings.MIRROR_ENV)
-    candidate = Path(configured) if configured else DEFAULT_MIRROR
-    if not candidate.is_absolute():
-        candidate = REPOSITORY / candidate
+    candidate = settings.mirror_dir() or DEFAULT_MIRROR
     return candidate if (candidate / "housing" / "housing.tgz").is_file() else None
 
 
@@ -546,9 +545,9 @@ def test_imagenet_class_index_is_installed_for_keras(real_mirror, isolated_folde
 @needs_mirror
 def test_mobilenet_weights_are_installed_and_flagged_as_stand_in(real_mirror, isolated_folders):
     result = datasets.install_mobilenet_v2_weights()
-    assert result["path"] == isolated_folders / "keras" / "models" / \
+    assert result.path == isolated_folders / "keras" / "models" / \
         "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5"
-    assert result["standin"] is True and "STAND-IN" in result["note"]
+    assert result.weights == "imagenet" and result.standin is True and "STAND-IN" in result.description
 
 
 @needs_mirror
@@ -565,8 +564,8 @@ def test_fashion_mnist_files_are_placed_where_keras_looks(real_mirror, isolated_
 def test_load_fashion_mnist_through_keras_in_small_mode(real_mirror, isolated_folders):
     """Runs in a fresh interpreter so Keras reads this test's KERAS_HOME."""
     script = (
-        "import json, datasets\n"
-        "(xt, yt), (xs, ys) = datasets.load_fashion_mnist(small=True)\n"
+        "import json\nfrom includes.data import load_fashion_mnist\n"
+        "(xt, yt), (xs, ys) = load_fashion_mnist(small=True)\n"
         "print(json.dumps([xt.shape, yt.shape, xs.shape, ys.shape, str(xt.dtype), int(yt.max())]))\n"
     )
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}

@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from includes import detection  # noqa: E402
+from includes.lessons.object_detection import helpers as detection  # noqa: E402
 
 
 def test_box_formats():

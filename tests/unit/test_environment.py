@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from includes import environment, paths, tracking
-from includes.environment import CourseSetupError
-from includes.spark import local_spark_config
+from includes import settings
+from includes.setup import environment, paths, tracking
+from includes.setup.environment import CourseSetupError
+from includes.setup.spark import local_spark_config
 
 
 def test_wrong_python_gets_one_sentence_with_the_fix():
@@ -28,8 +29,15 @@ def test_a_mismatch_names_the_package_and_both_versions():
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("", False)])
 def test_small_data_flag(monkeypatch, value, expected):
-    monkeypatch.setenv("COURSE_SMALL_DATA", value)
-    assert environment.small_data() is expected
+    monkeypatch.setenv(settings.SMALL_ENV, value)
+    assert settings.small_data() is expected
+
+
+@pytest.mark.parametrize("value", ["1", "TRUE", " yes ", "On"])
+def test_one_reading_of_yes_for_every_flag(monkeypatch, value):
+    monkeypatch.setenv(settings.SMALL_ENV, value)
+    monkeypatch.setenv(settings.TEST_RUN_ENV, value)
+    assert settings.small_data() and settings.is_test_run() and settings.resolve_small(None)
 
 
 def test_work_dir_is_emptied_on_each_run(tmp_path):

@@ -1,4 +1,4 @@
-"""includes.images: decoding image bytes, counted and cached model loads, the ImageNet classifier fallback."""
+"""includes.lessons.cnns.helpers: decoding image bytes, counted and cached model loads, the ImageNet classifier fallback."""
 import io
 
 import keras
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from includes import images
+from includes.lessons.cnns import helpers as images
 
 
 def jpeg_bytes(width=40, height=30, color=(200, 30, 10)):
@@ -65,6 +65,7 @@ def test_imagenet_classifier_falls_back_to_random_weights(monkeypatch):
         return "model without weights"
 
     monkeypatch.setattr(keras.applications, "MobileNetV2", fake_mobilenet)
-    model, pretrained, note = images.imagenet_mobilenet_v2(timeout_seconds=1)
-    assert (model, pretrained, built) == ("model without weights", False, ["imagenet", None])
-    assert "random weights" in note and "Name unknown" in note
+    model, weights = images.imagenet_mobilenet_v2(timeout_seconds=1)
+    assert (model, weights.pretrained, weights.weights, built) == ("model without weights", False, None,
+                                                                   ["imagenet", None])
+    assert "random weights" in weights.description and "Name unknown" in weights.description

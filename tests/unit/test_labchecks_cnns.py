@@ -6,8 +6,8 @@ import pytest
 from keras import layers
 from pyspark.sql.types import IntegerType, LongType, StringType, StructField, StructType
 
-from includes.checks import LabCheckFailed
-from includes.labchecks import cnns as checks
+from includes.labs.checks import LabCheckFailed
+from includes.lessons.cnns import checks
 
 
 def cnn(conv=True, pool=True, classes=10, activation="softmax", shape=(28, 28, 1)):

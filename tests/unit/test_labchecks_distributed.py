@@ -3,9 +3,9 @@ import mlflow
 import pandas as pd
 import pytest
 
-from includes.checks import LabCheckFailed
-from includes.labchecks import distributed_training as checks
-from includes.tracking import configure_tracking, use_experiment
+from includes.labs.checks import LabCheckFailed
+from includes.lessons.distributed import checks
+from includes.setup.tracking import configure_tracking, use_experiment
 
 
 def result(rank, size=2, sums=(1.5, 1.5)):

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from includes.checks import LabCheckFailed
-from includes.labchecks import fundamentals as checks
+from includes.labs.checks import LabCheckFailed
+from includes.lessons.keras import fundamentals_checks as checks
 
 
 def forward(x, hidden_weights, output_weights, activation=lambda z: z):

@@ -6,9 +6,9 @@ import tensorflow as tf
 from keras import layers
 
 from includes import fill_in
-from includes.checks import LabCheckFailed
+from includes.labs.checks import LabCheckFailed
 from includes.labs import LabBlankError
-from includes.labchecks import gans as checks
+from includes.lessons.gans import checks
 
 LATENT, BATCH = 3, 8
 cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)

@@ -6,11 +6,11 @@ import pytest
 from hyperopt import SparkTrials, Trials, fmin, hp, rand
 from hyperopt.pyll import scope
 
-from includes import tuning
-from includes.checks import LabCheckFailed
-from includes.labchecks import hyperopt_tuning as checks
-from includes.spark import start_spark
-from includes.tracking import configure_tracking, use_experiment
+from includes.lessons.hyperopt import helpers as tuning
+from includes.labs.checks import LabCheckFailed
+from includes.lessons.hyperopt import checks
+from includes.setup.spark import start_spark
+from includes.setup.tracking import configure_tracking, use_experiment
 
 
 def lab_space(learning_rate=None, width=None, optimizer=None):

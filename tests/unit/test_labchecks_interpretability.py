@@ -10,8 +10,8 @@ import shap
 from keras import layers
 from lime.lime_tabular import LimeTabularExplainer
 
-from includes.checks import LabCheckFailed
-from includes.labchecks import interpretability as checks
+from includes.labs.checks import LabCheckFailed
+from includes.lessons.interpretability import checks
 
 NAMES = ["MedInc", "HouseAge", "AveRooms"]
 

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from keras import layers
 
-from includes.checks import LabCheckFailed
-from includes.labchecks import keras_basics as checks
+from includes.labs.checks import LabCheckFailed
+from includes.lessons.keras import checks
 
 
 @pytest.fixture

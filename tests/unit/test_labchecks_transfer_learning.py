@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from keras import layers
 
-from includes import transfer
-from includes.checks import LabCheckFailed
-from includes.labchecks import transfer_learning as checks
+from includes.lessons.transfer_learning import helpers as transfer
+from includes.labs.checks import LabCheckFailed
+from includes.lessons.transfer_learning import checks
 
 matplotlib.use("Agg")
 
@@ -134,8 +134,8 @@ def test_trainable_params_counts_only_trainable_weights():
 
 
 def test_weights_fall_back_to_random_start(monkeypatch, capsys):
-    import datasets
-    from datasets import DatasetUnavailableError
+    import includes.data as datasets
+    from includes.data import DatasetUnavailableError
 
     def unavailable():
         raise DatasetUnavailableError("no copy")
@@ -147,10 +147,10 @@ def test_weights_fall_back_to_random_start(monkeypatch, capsys):
 
 
 def test_weights_say_when_they_are_a_standin(monkeypatch):
-    import datasets
+    import includes.data as datasets
 
     monkeypatch.setattr(datasets, "install_mobilenet_v2_weights",
-                        lambda: {"path": "x.h5", "standin": True, "note": "STAND-IN for tests"})
+                        lambda: datasets.PretrainedWeights("imagenet", True, "STAND-IN for tests", "x.h5"))
     chosen = transfer.mobilenet_v2_weights(verbose=False)
     assert chosen.weights == "imagenet" and chosen.pretrained and chosen.standin
     assert "STAND-IN" in chosen.description

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from includes.labs import (LabBlankError, LabSourceError, count_blanks, fill_in, generate, lab_pairs,
+from includes.labs.blanks import LabBlankError, fill_in
+from includes.labs.generator import (LabSourceError, count_blanks, generate, lab_pairs,
                            render, student_notebook, student_source)
 
 

@@ -34,10 +34,26 @@ def test_starts_with_the_setup_call(path):
     assert "setup_course(" in first, f"{path.name}: the first code cell should call setup_course(...)"
 
 
+def _identity_key(text: str) -> str:
+    """'04.3 TorchDistributor' and '04.3_torch_distributor' both -> '04.3torchdistributor'."""
+    return re.sub(r"[^a-z0-9.]", "", text.lower())
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_setup_name_matches_the_file_name(path):
+    """The name a notebook gives setup_course() is its identity (working folder, MLflow experiment):
+    it must be its file name, so nothing else has to restate it."""
+    found = re.search(r"setup_course\(\s*[\"']([^\"']+)[\"']", source(code_cells(path)[0]))
+    assert found, f"{path.name}: the first code cell should call setup_course(\"<number> <title>\")"
+    assert _identity_key(found.group(1)) == _identity_key(path.stem), (
+        f"{path.name}: setup_course({found.group(1)!r}) should name the notebook as its file does "
+        f"(for example {path.stem.replace('_', ' ', 1).replace('_', ' ')!r})")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_downloads_nothing_itself(path):
     offenders = [source(cell) for cell in code_cells(path) if DOWNLOADS.search(source(cell))]
-    assert not offenders, f"{path.name}: fetch data through the datasets package, not in the notebook"
+    assert not offenders, f"{path.name}: fetch data through the data layer (includes.data), not in the notebook"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

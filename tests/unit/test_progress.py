@@ -3,7 +3,7 @@ import numpy as np
 
 import keras
 
-from includes.progress import EpochProgress
+from includes.common.progress import EpochProgress
 
 
 def test_epoch_progress_times_every_epoch_and_starts_over_on_each_fit():

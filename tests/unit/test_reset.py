@@ -1,8 +1,8 @@
 """Resetting the course removes what notebooks wrote, and running again starts clean."""
 import mlflow
 
-from includes import paths, tracking
-from includes.reset import reset_course
+from includes.setup import paths, tracking
+from includes.setup.reset import reset_course
 
 
 def test_reset_removes_work_folders_and_the_tracking_store(monkeypatch, tmp_path):

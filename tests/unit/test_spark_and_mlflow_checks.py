@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from includes.checks import LabCheckFailed
-from includes.labchecks import mlflow_tracking as checks
-from includes.spark import start_spark
-from includes.tracking import configure_tracking, use_experiment
+from includes.labs.checks import LabCheckFailed
+from includes.lessons.mlflow import checks
+from includes.setup.spark import start_spark
+from includes.setup.tracking import configure_tracking, use_experiment
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """A real MLflow SQLite store: experiments are created once and reused on re-runs."""
 import mlflow
 
-from includes import tracking
+from includes.setup import tracking
 
 
 def test_experiment_is_created_then_reused_with_artifacts_in_the_course_folder(monkeypatch, tmp_path):

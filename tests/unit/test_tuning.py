@@ -1,4 +1,4 @@
-"""includes.tuning on a real MLflow store and real (tiny) Keras training: nested runs, failures, leaderboard."""
+"""includes.lessons.hyperopt.helpers on a real MLflow store and real (tiny) Keras training: nested runs, failures, leaderboard."""
 import math
 
 import mlflow
@@ -8,8 +8,8 @@ import pytest
 from hyperopt import STATUS_FAIL, STATUS_OK, fmin, hp, tpe
 from hyperopt.pyll import scope
 
-from includes import tuning
-from includes.tracking import configure_tracking, use_experiment
+from includes.lessons.hyperopt import helpers as tuning
+from includes.setup.tracking import configure_tracking, use_experiment
 
 SPACE = {
     "learning_rate": hp.loguniform("learning_rate", np.log(1e-3), np.log(0.1)),

@@ -1,0 +1,296 @@
+"""Hyperparameter tuning for module 03 (demo 03.1 and lab 03.1L).
+
+One objective serves every search of the module: it trains the course's
+housing model for one sampled configuration and records the trial as an MLflow
+run nested under the search's parent run. It works the same on the driver
+(``Trials``, Optuna) and inside a Spark task (``SparkTrials``), where no MLflow
+run is active: the parent run's id, the experiment's id and the tracking URI
+travel with the function, and every trial starts its own run from them.
+
+    objective = make_objective(data, epochs=5, experiment_id=..., parent_run_id=parent.info.run_id)
+    best = fmin(objective, space, algo=tpe.suggest, max_evals=20, trials=Trials())
+
+A trial that fails (an exception, or a loss that is not finite because training
+diverged) returns ``STATUS_FAIL`` and ends its run as FAILED, so one bad
+configuration never stops the search. ``leaderboard()`` ranks every search in
+the MLflow store by its best validation RMSE.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+
+# The tag that marks the runs of module 03: "search" on a search's parent run, "trial" on each trial.
+TAG = "dl_course.tuning"
+SEARCH, TRIAL = "search", "trial"
+METRIC = "val_rmse"
+# The configuration of housing_model's defaults: what "untuned" means in this module.
+UNTUNED = {"learning_rate": 0.001, "width": 64, "depth": 2, "activation": "relu", "optimizer": "adam"}
+_SPARK_TRIALS_WARNING = ".*Tags will not be inherited.*"
+
+
+class TuningData(NamedTuple):
+    """The arrays a trial trains on (train) and is scored on (validation)."""
+
+    X_train: object
+    y_train: object
+    X_val: object
+    y_val: object
+
+
+class TrainingDiverged(ArithmeticError):
+    """Training ended with a loss that is not a number (NaN or infinite)."""
+
+
+def quiet_spark_trials() -> None:
+    """Hide the warning pyspark prints for every SparkTrials trial.
+
+    SparkTrials runs each trial from a thread of its own and does not hand that
+    thread the SparkSession, so pyspark says "Tags will not be inherited" once
+    per trial. SparkTrials uses no session tags, so the warning is harmless.
+    """
+    warnings.filterwarnings("ignore", message=_SPARK_TRIALS_WARNING, category=UserWarning)
+
+
+def flatten(params: dict) -> dict:
+    """A sampled configuration as flat values that MLflow can log and housing_model can take.
+
+    A conditional choice arrives as a dict holding its ``name`` and the settings that exist only
+    for it: ``{"optimizer": {"name": "sgd", "momentum": 0.9}}`` becomes
+    ``{"optimizer": "sgd", "momentum": 0.9}``. Widths and depths become ints (``hp.quniform``
+    returns floats such as 64.0).
+    """
+    config = {}
+    for key, value in params.items():
+        if isinstance(value, dict):
+            inner = dict(value)
+            config[key] = inner.pop("name")
+            config.update(inner)
+        else:
+            config[key] = value
+    for key in ("width", "depth"):
+        if key in config:
+            config[key] = int(config[key])
+    return config
+
+
+def trials_starting_from(points: list[dict], space):
+    """A ``Trials`` whose first trials are ``points``, for ``fmin`` to run before its own proposals.
+
+    Points are written in label values (an index for ``hp.choice``). Hyperopt's own
+    ``generate_trials_to_calculate`` expects every label of the space in every point; in a
+    conditional space a point leaves out the labels of the options it did not take, and TPE then
+    fails on the missing keys. Here those labels are recorded as inactive (empty), as Hyperopt
+    does for the trials it draws itself.
+
+    ``max_evals`` counts these trials, and ``fmin`` runs them only while it also has trials of its
+    own to propose: make ``max_evals`` larger than ``len(points)``.
+    """
+    from hyperopt import Trials, base
+    from hyperopt.fmin import generate_trial
+
+    labels = base.Domain(lambda params: 0.0, space).params
+    docs = []
+    for tid, point in enumerate(points):
+        unknown = set(point) - set(labels)
+        if unknown:
+            raise ValueError(f"point {tid} names labels the space does not have: {sorted(unknown)}")
+        doc = generate_trial(tid, point)
+        for label in labels:
+            doc["misc"]["idxs"].setdefault(label, [])
+            doc["misc"]["vals"].setdefault(label, [])
+        docs.append(doc)
+    trials = Trials()
+    trials.insert_trial_docs(docs)
+    trials.refresh()
+    return trials
+
+
+def build_model(config: dict, X_train):
+    """The course's housing model for one flat configuration (see ``flatten``)."""
+    from includes.common.models import housing_model
+
+    options = {"momentum": float(config["momentum"])} if "momentum" in config else None
+    return housing_model(X_train, hidden_units=(int(config["width"]),) * int(config["depth"]),
+                         learning_rate=float(config["learning_rate"]), activation=config["activation"],
+                         optimizer=config["optimizer"], optimizer_options=options)
+
+
+def train_and_score(config: dict, data: TuningData, epochs: int, seed: int = 42,
+                    batch_size: int = 64) -> float:
+    """Train one configuration on the training part; return its validation RMSE.
+
+    The seed is set for every trial, so a trial gives the same number wherever it runs (in the
+    notebook's kernel or in a Spark worker) and whatever ran before it. The validation rows go
+    through the model in one direct call: ``evaluate`` would first build a graph for them, which
+    costs more than the call itself on a few thousand rows.
+    """
+    import keras
+
+    from includes.common.baselines import rmse
+
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    model = build_model(config, data.X_train)
+    model.fit(data.X_train, data.y_train, epochs=epochs, batch_size=batch_size, verbose=0)
+    predictions = keras.ops.convert_to_numpy(model(data.X_val, training=False))
+    if not np.isfinite(predictions).all():
+        return math.nan  # diverged: the weights, and so the predictions, overflowed
+    return rmse(data.y_val, predictions)
+
+
+def make_objective(data: TuningData, *, epochs: int, experiment_id: str, parent_run_id: str,
+                   seed: int = 42):
+    """A Hyperopt objective that trains one configuration and logs it as a nested MLflow run.
+
+    It returns Hyperopt's result dict: ``{"status": "ok", "loss": <val RMSE>, ...}``, or
+    ``{"status": "fail", "failure": <why>, ...}`` when the trial fails. Both also carry the flat
+    ``config`` and the trial's MLflow ``run_id``.
+
+    The function only refers to plain values (arrays, ids, numbers, the tracking URI) and to this
+    module, so SparkTrials can send it to Spark's Python workers, which import ``includes``
+    themselves and log to the same MLflow store as the notebook.
+    """
+    import mlflow
+    import mlflow.tensorflow
+
+    # The trials log what matters themselves. Autologging would also write a checkpoint per epoch
+    # into every trial, which costs far more than the trial's training on small data.
+    mlflow.tensorflow.autolog(disable=True)
+    tracking_uri = mlflow.get_tracking_uri()
+
+    def objective(params: dict) -> dict:
+        import mlflow
+        from hyperopt import STATUS_FAIL, STATUS_OK
+
+        mlflow.set_tracking_uri(tracking_uri)
+        config = flatten(params)
+        run_id = None
+        try:
+            # parent_run_id makes the run a child of the search whether or not a run is active in
+            # this process: on a Spark worker none is; in the notebook the parent is.
+            with mlflow.start_run(experiment_id=experiment_id, parent_run_id=parent_run_id, nested=True,
+                                  tags={TAG: TRIAL}) as run:
+                run_id = run.info.run_id
+                mlflow.log_params(config)
+                val_rmse = train_and_score(config, data, epochs, seed=seed)
+                if not math.isfinite(val_rmse):
+                    raise TrainingDiverged(f"validation RMSE is {val_rmse}: training diverged")
+                mlflow.log_metric(METRIC, val_rmse)
+        except Exception as error:  # noqa: BLE001 - a failed trial must not stop the search
+            failure = f"{type(error).__name__}: {error}"[:500]
+            if run_id is not None:
+                mlflow.MlflowClient().set_tag(run_id, "failure", failure)
+            return {"status": STATUS_FAIL, "failure": failure, "config": config, "run_id": run_id}
+        return {"status": STATUS_OK, "loss": val_rmse, "config": config, "run_id": run_id}
+
+    return objective
+
+
+def results_table(results: list[dict]):
+    """One row per trial (in the order they were proposed): its settings, status and loss."""
+    import pandas as pd
+
+    rows = []
+    for number, result in enumerate(results):
+        row = {"trial": number, "status": result.get("status"), METRIC: result.get("loss", math.nan)}
+        row.update(result.get("config", {}))
+        row["failure"] = result.get("failure", "")
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("trial")
+
+
+def ranked_results(results: list[dict]) -> list[dict]:
+    """The successful trials, lowest loss first."""
+    succeeded = [result for result in results if result.get("status") == "ok"]
+    if not succeeded:
+        raise ValueError("No trial of this search succeeded; look at the 'failure' of each trial.")
+    return sorted(succeeded, key=lambda result: result["loss"])
+
+
+def best_result(results: list[dict]) -> dict:
+    """The successful trial with the lowest loss."""
+    return ranked_results(results)[0]
+
+
+def log_search_summary(results: list[dict], method: str) -> dict:
+    """Record a finished search on the active (parent) run; return its best trial's result.
+
+    The parent run gets the tag that puts it on the leaderboard, the search method, how many trials
+    ran and failed, the best trial's validation RMSE (as ``val_rmse``) and its configuration (as
+    ``best_*`` parameters).
+    """
+    import mlflow
+
+    best = best_result(results)
+    failed = sum(result.get("status") != "ok" for result in results)
+    mlflow.set_tags({TAG: SEARCH, "search_method": method})
+    mlflow.log_params({f"best_{key}": value for key, value in best["config"].items()})
+    mlflow.log_metrics({METRIC: best["loss"], "trials": len(results), "failed_trials": failed})
+    return best
+
+
+def trial_runs(parent_run_id: str, experiment_id: str | None = None):
+    """The MLflow runs nested under one search's parent run, oldest first."""
+    import mlflow
+
+    kwargs = {"experiment_ids": [experiment_id]} if experiment_id else {"search_all_experiments": True}
+    runs = mlflow.search_runs(filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}'", **kwargs)
+    return runs.sort_values("start_time").reset_index(drop=True) if len(runs) else runs
+
+
+def most_at_once(runs) -> int:
+    """The largest number of runs that were running at the same moment (from their start and end times)."""
+    if not len(runs):
+        return 0
+    import pandas as pd
+
+    starts = list(runs["start_time"])
+    ends = list(runs["end_time"].fillna(pd.Timestamp.now(tz=runs["start_time"].dt.tz)))  # still running
+    events = sorted([(start, 1) for start in starts] + [(end, -1) for end in ends],
+                    key=lambda event: (event[0], event[1]))  # at a tie, an end comes before a start
+    running = most = 0
+    for _, change in events:
+        running += change
+        most = max(most, running)
+    return most
+
+
+def leaderboard(top: int = 10, one_per_person: bool = False):
+    """Every search in the MLflow store, best validation RMSE first.
+
+    On a tracking server that a whole class shares, these are everyone's searches, with who ran
+    each, from which notebook, how, and with which configuration. With ``one_per_person``, only
+    each person's best search is kept: the class's ranking.
+    """
+    import mlflow
+    import pandas as pd
+
+    runs = mlflow.search_runs(search_all_experiments=True, order_by=[f"metrics.{METRIC} ASC"],
+                              filter_string=f"tags.`{TAG}` = '{SEARCH}' AND attributes.status = 'FINISHED'")
+    columns = ["who", "notebook", "search", "method", METRIC, "trials", "when"]
+    if not len(runs):
+        return pd.DataFrame(columns=columns)
+    runs = runs.dropna(subset=[f"metrics.{METRIC}"])
+    if one_per_person:  # already sorted, so the first row of each person is their best
+        runs = runs.drop_duplicates(subset=["tags.mlflow.user"], keep="first")
+    runs = runs.head(top)
+    names = {experiment.experiment_id: experiment.name for experiment in mlflow.search_experiments()}
+    board = pd.DataFrame({
+        "who": runs.get("tags.mlflow.user"),
+        "notebook": runs["experiment_id"].map(names).str.rsplit("/", n=1).str[-1],
+        "search": runs.get("tags.mlflow.runName"),
+        "method": runs.get("tags.search_method"),
+        METRIC: runs[f"metrics.{METRIC}"].round(4),
+        "trials": runs.get("metrics.trials").astype("Int64"),
+        "when": runs["start_time"].dt.strftime("%Y-%m-%d %H:%M"),
+    })
+    settings = [column.removeprefix("params.best_") for column in runs.columns if column.startswith("params.best_")]
+    order = list(UNTUNED) + ["momentum"]
+    for setting in sorted(settings, key=lambda name: (order.index(name) if name in order else len(order), name)):
+        board[setting] = runs[f"params.best_{setting}"]
+    board.index = pd.RangeIndex(1, len(board) + 1, name="rank")
+    return board

@@ -1,0 +1,6 @@
+"""Module 01, Keras: the lab checks of 01.0L (fundamentals_checks) and of 01.2L-01.4L (checks).
+
+The module's shared helpers (the housing model, the baseline, plots, progress) are in ``includes.common``.
+
+Notebooks: ``notebooks/01_keras/``.
+"""

@@ -1,0 +1,137 @@
+"""Every setting the course reads from the environment, in one place.
+
+This module imports nothing of the course, so every wing (setup, data, labs,
+lessons), the test suite, the scripts and the Makefile can ask it. Each
+function reads the environment *when it is called*, so a test (or a notebook
+cell) can change a variable and the next call sees it.
+
+=======================  ======================================================
+``COURSE_HOME``          Where the course writes: working folders, the MLflow
+                         store, Keras' and Spark's scratch space (default
+                         ``.course/`` in the repository; on Databricks the
+                         learner's own DBFS folder, see ``includes.setup.paths``).
+``COURSE_SMALL_DATA``    ``1``/``true``/``yes``/``on``: the quick, small-data
+                         version of every notebook (the test suite's default).
+``COURSE_TEST_RUN``      Set by the test suite: quieter Spark (no UI, no console
+                         progress bars), no model downloads.
+``COURSE_DATA_MIRROR``   Optional read-only folder laid out like the mirror
+                         (``housing/housing.tgz``, ``fashion-mnist/...``), looked
+                         at first. A relative path is resolved against the
+                         current directory, then against the repository.
+``COURSE_DATA_CACHE``    Writable folder for downloads, same layout as the
+                         mirror (default ``~/.cache/dl-course/data``).
+``KERAS_HOME``           Keras' own cache (default ``~/.keras``; the course sets
+                         it to ``<COURSE_HOME>/keras``); files Keras would
+                         download are copied there.
+=======================  ======================================================
+
+``print_setting("home")`` prints one value, so the Makefile asks Python instead of restating a path.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+HOME_ENV = "COURSE_HOME"
+SMALL_ENV = "COURSE_SMALL_DATA"
+TEST_RUN_ENV = "COURSE_TEST_RUN"
+MIRROR_ENV = "COURSE_DATA_MIRROR"
+CACHE_ENV = "COURSE_DATA_CACHE"
+KERAS_HOME_ENV = "KERAS_HOME"
+
+# Defaults when a variable is unset.
+LOCAL_HOME = REPO_ROOT / ".course"          # a learner's course folder on a laptop
+TEST_HOME = REPO_ROOT / ".course-test"      # the test suite's own course folder
+DEFAULT_CACHE = Path("~/.cache/dl-course/data")
+DEFAULT_KERAS_HOME = Path("~/.keras")
+
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def truthy(value: str | None) -> bool:
+    """The one reading of a yes/no variable: ``1``, ``true``, ``yes`` or ``on`` (any case) mean yes."""
+    return (value or "").strip().lower() in _TRUE_WORDS
+
+
+def _value(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+def small_data() -> bool:
+    """True when the quick, small-data version of the course is requested."""
+    return truthy(os.environ.get(SMALL_ENV))
+
+
+def resolve_small(small: bool | None) -> bool:
+    """Turn a loader's ``small`` argument into a decision: an explicit True/False wins, None asks the flag."""
+    return small_data() if small is None else bool(small)
+
+
+def is_test_run() -> bool:
+    return truthy(os.environ.get(TEST_RUN_ENV))
+
+
+def home_override() -> Path | None:
+    """The folder ``COURSE_HOME`` names, resolved, or None when it is unset."""
+    value = _value(HOME_ENV)
+    return Path(value).expanduser().resolve() if value else None
+
+
+def mirror_dir() -> Path | None:
+    """The mirror folder named by ``COURSE_DATA_MIRROR``, or None when unset.
+
+    The folder is returned even if it does not exist: lookups inside it then
+    simply find nothing, and the error message still names the variable.
+    """
+    value = _value(MIRROR_ENV)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if path.is_absolute() or path.exists():
+        return path.resolve()
+    # A notebook runs in its own folder; "../shared/mirror" is meant from the
+    # repository root, so try there before giving up.
+    from_repository = REPO_ROOT / path
+    return from_repository.resolve() if from_repository.exists() else path.absolute()
+
+
+def cache_dir() -> Path:
+    """The writable download cache (created on first use by the fetcher)."""
+    value = _value(CACHE_ENV)
+    return Path(value).expanduser() if value else DEFAULT_CACHE.expanduser()
+
+
+def keras_home() -> Path:
+    """Keras' cache folder: ``$KERAS_HOME`` or ``~/.keras``."""
+    value = _value(KERAS_HOME_ENV)
+    return Path(value).expanduser() if value else DEFAULT_KERAS_HOME.expanduser()
+
+
+def print_setting(name: str) -> int:
+    """The values the Makefile needs, computed by the same code the notebooks use."""
+    if name == "small":
+        print(int(small_data()))
+        return 0
+    if name == "test-home":
+        print(TEST_HOME)
+        return 0
+    from includes.setup import paths, tracking  # the course's own rules for its folders
+
+    home = paths.course_home()
+    if name == "home":
+        print(home)
+    elif name == "tracking-uri":
+        print(tracking.local_tracking_uri(home))
+    elif name == "artifact-root":
+        print(tracking.local_artifact_root(home))
+    elif name == "work":
+        print(paths.work_root(home))
+    else:
+        print(f"unknown setting {name!r}: home, tracking-uri, artifact-root, work, test-home or small",
+              file=sys.stderr)
+        return 2
+    return 0
+
