@@ -25,11 +25,15 @@ from __future__ import annotations
 
 import argparse
 import ast
+import io
 import json
+import keyword
 import re
 import sys
 import textwrap
+import tokenize
 from pathlib import Path
+from typing import NamedTuple
 
 from ..settings import REPO_ROOT
 
@@ -109,28 +113,96 @@ def blank_for(solution_lines: list[str], instruction: str, indent: str,
     return f"{indent}{target} = {call}" if target else f"{indent}{call}"
 
 
-def student_source(source: str, where: str = "cell") -> str:
-    """Replace every solution block in one cell's source with a blank."""
+class SolutionBlock(NamedTuple):
+    """One ``### BEGIN/END SOLUTION`` block of a cell: where it is, and the TODO above it."""
+
+    begin: int          # line index of the BEGIN marker
+    end: int            # line index of the END marker
+    instruction: str    # the TODO text right above it
+    code: list[str]     # the solution's lines between the markers
+
+
+def solution_blocks(source: str, where: str = "cell") -> list[SolutionBlock]:
+    """Every solution block of one cell's source, in order (a marker without its twin is an error)."""
     lines = source.split("\n")
-    out: list[str] = []
+    blocks: list[SolutionBlock] = []
     index = 0
     while index < len(lines):
-        line = lines[index]
-        if line.strip() != BEGIN:
-            if line.strip() == END:
-                raise LabSourceError(f"{where}: '{END}' without '{BEGIN}'.")
-            out.append(line)
+        stripped = lines[index].strip()
+        if stripped == END:
+            raise LabSourceError(f"{where}: '{END}' without '{BEGIN}'.")
+        if stripped != BEGIN:
             index += 1
             continue
         try:
             end = next(i for i in range(index + 1, len(lines)) if lines[i].strip() == END)
         except StopIteration:
             raise LabSourceError(f"{where}: '{BEGIN}' without '{END}'.") from None
-        instruction = _todo_above(out, where)
-        indent = line[: len(line) - len(line.lstrip())]
-        out.append(blank_for(lines[index + 1:end], instruction, indent, lines[end + 1:]))
+        instruction = _todo_above(lines[:index], where)
+        blocks.append(SolutionBlock(index, end, instruction, lines[index + 1:end]))
         index = end + 1
+    return blocks
+
+
+def student_source(source: str, where: str = "cell") -> str:
+    """Replace every solution block in one cell's source with a blank."""
+    lines = source.split("\n")
+    out: list[str] = []
+    start = 0
+    for block in solution_blocks(source, where):
+        out.extend(lines[start:block.begin])
+        marker = lines[block.begin]
+        indent = marker[: len(marker) - len(marker.lstrip())]
+        out.append(blank_for(block.code, block.instruction, indent, lines[block.end + 1:]))
+        start = block.end + 1
+    out.extend(lines[start:])
     return "\n".join(out)
+
+
+# --- How much of the answer a TODO gives away -------------------------------------------------
+
+# A lab step is a specification, not a transcription: its TODO says what to achieve and where to look,
+# not which names and numbers to type. tests/unit/test_lab_dictation.py keeps every lab under these.
+MAX_MEDIAN_DICTATED_SHARE = 0.25
+MAX_DICTATED_SHARE = 0.6
+
+
+def answer_tokens(code: str) -> set[str]:
+    """The distinct identifiers and numeric literals of some code, longer than one character, keywords excluded."""
+    found: set[str] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(textwrap.dedent(code)).readline):
+            if ((token.type == tokenize.NAME and not keyword.iskeyword(token.string))
+                    or token.type == tokenize.NUMBER) and len(token.string) > 1:
+                found.add(token.string)
+    except (tokenize.TokenError, IndentationError):
+        pass
+    return found
+
+
+def dictated_share(instruction: str, code: str) -> float:
+    """The fraction of the block's identifiers and numbers that its TODO text spells out verbatim."""
+    tokens = answer_tokens(code)
+    if not tokens:
+        return 0.0
+    given = {token for token in tokens
+             if re.search(r"(?<![\w.])" + re.escape(token) + r"(?!\w)", instruction)}
+    return len(given) / len(tokens)
+
+
+def dictation_table(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[tuple[str, int, float, str]]:
+    """(lab, cell number, dictated share, TODO) for every solution block of every lab."""
+    rows = []
+    for solution_path, _ in lab_pairs(notebooks_dir):
+        cells = json.loads(solution_path.read_text())["cells"]
+        for number, cell in enumerate(cells, start=1):
+            if cell["cell_type"] != "code":
+                continue
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            for block in solution_blocks(source, f"{solution_path.name}, cell {number}"):
+                rows.append((solution_path.name, number, dictated_share(block.instruction, "\n".join(block.code)),
+                             block.instruction))
+    return rows
 
 
 def student_notebook(solution: dict, solution_name: str = "solution") -> dict:
@@ -186,7 +258,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 if a lab differs from its solution")
+    parser.add_argument("--dictation", action="store_true",
+                        help="print how much of each blank's answer its TODO gives away, and stop")
     args = parser.parse_args(argv)
+    if args.dictation:
+        for lab, cell, share, instruction in dictation_table():
+            flag = "  <- over the limit" if share > MAX_DICTATED_SHARE else ""
+            print(f"{share:4.2f}  {lab}, cell {cell}: {instruction[:90]}{flag}")
+        return 0
     stale = generate(check=args.check)
     for path in stale:
         verb = "out of date" if args.check else "written"
