@@ -3,6 +3,7 @@
 - ``blanks``: ``fill_in()``, the blank a student lab stops at, and ``is_student_lab()``;
 - ``checks``: ``LabChecks`` (plain-words feedback with hints), ``attempt()`` and ``value_or()``,
   the one way a check runs the learner's code;
+- ``display``: in a notebook, a blank or a failed check reads as its sentence, not as a traceback;
 - ``generator``: makes each student lab from its solution (``make labs``).
 
 A module's own checks live with its lesson: ``includes/lessons/<topic>/checks.py``.

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import settings
+from ..labs.display import show_lab_errors_plainly
 from . import environment, paths, tracking
 
 DEFAULT_SEED = 42
@@ -126,6 +127,7 @@ def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True,
                  quiet: bool = False) -> Course:
     """Prepare the kernel for one notebook of the course and return its ``Course``."""
     environment.check_python()
+    show_lab_errors_plainly()  # a blank or a failed check reads as its sentence, not as a traceback
     _quiet_logs()
     _use_this_environment_for_tools()
     home = paths.course_home()

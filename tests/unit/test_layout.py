@@ -19,7 +19,7 @@ ROOMS = sorted(path for path in LESSONS.iterdir() if (path / "__init__.py").exis
 # What each wing may import from the rest of the package: nothing points back up or sideways.
 ALLOWED = {
     "settings": set(),
-    "setup": {"settings", "setup"},
+    "setup": {"settings", "setup", "labs"},  # setup_course() shows lab errors plainly
     "data": {"settings", "data"},
     "labs": {"settings", "labs"},
     "common": {"settings", "setup", "data", "labs", "common"},
