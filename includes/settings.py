@@ -10,6 +10,9 @@ cell) can change a variable and the next call sees it.
                          store, Keras' and Spark's scratch space (default
                          ``.course/`` in the repository; on Databricks the
                          learner's own DBFS folder, see ``includes.setup.paths``).
+``COURSE_USER``          Who is taking the course (default: the workspace user on
+                         Databricks, the operating-system user elsewhere); the
+                         learner's folders, experiments and models carry it.
 ``COURSE_SMALL_DATA``    ``1``/``true``/``yes``/``on``: the quick, small-data
                          version of every notebook (the test suite's default).
 ``COURSE_TEST_RUN``      Set by the test suite: quieter Spark (no UI, no console
@@ -36,6 +39,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 HOME_ENV = "COURSE_HOME"
+USER_ENV = "COURSE_USER"
 SMALL_ENV = "COURSE_SMALL_DATA"
 TEST_RUN_ENV = "COURSE_TEST_RUN"
 MIRROR_ENV = "COURSE_DATA_MIRROR"
@@ -45,6 +49,7 @@ KERAS_HOME_ENV = "KERAS_HOME"
 # Defaults when a variable is unset.
 LOCAL_HOME = REPO_ROOT / ".course"          # a learner's course folder on a laptop
 TEST_HOME = REPO_ROOT / ".course-test"      # the test suite's own course folder
+DATABRICKS_HOME_ROOT = Path("/dbfs/tmp/dl-course")  # one folder per learner below it, Spark-visible
 DEFAULT_CACHE = Path("~/.cache/dl-course/data")
 DEFAULT_KERAS_HOME = Path("~/.keras")
 
@@ -78,6 +83,11 @@ def home_override() -> Path | None:
     """The folder ``COURSE_HOME`` names, resolved, or None when it is unset."""
     value = _value(HOME_ENV)
     return Path(value).expanduser().resolve() if value else None
+
+
+def user_override() -> str | None:
+    """The learner's name from ``COURSE_USER``, or None when it is unset."""
+    return _value(USER_ENV) or None
 
 
 def mirror_dir() -> Path | None:
@@ -118,9 +128,9 @@ def print_setting(name: str) -> int:
     if name == "test-home":
         print(TEST_HOME)
         return 0
-    from includes.setup import paths, tracking  # the course's own rules for its folders
+    from includes.setup import identity, paths, tracking  # the course's own rules for its folders
 
-    home = paths.course_home()
+    home = paths.course_home(identity.learner())
     if name == "home":
         print(home)
     elif name == "tracking-uri":

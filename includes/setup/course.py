@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .. import settings
 from ..labs.display import show_lab_errors_plainly
-from . import environment, paths, tracking
+from . import environment, identity, paths, tracking
 
 DEFAULT_SEED = 42
 
@@ -30,6 +30,7 @@ class Course:
     """What a notebook needs to know about where and how it runs."""
 
     notebook: str
+    user: str
     home: Path
     work_dir: Path
     small: bool
@@ -56,12 +57,6 @@ class Course:
 
             self._spark = start_spark(f"dl-course {self.notebook}", self.home)
         return self._spark
-
-    @property
-    def user(self) -> str | None:
-        if not self.on_databricks:
-            return None
-        return self.spark.sql("SELECT current_user()").first()[0]
 
     @property
     def mlflow(self):
@@ -130,7 +125,8 @@ def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True,
     show_lab_errors_plainly()  # a blank or a failed check reads as its sentence, not as a traceback
     _quiet_logs()
     _use_this_environment_for_tools()
-    home = paths.course_home()
+    user = identity.learner()  # first: every folder and name below is the learner's own
+    home = paths.course_home(user)
     home.mkdir(parents=True, exist_ok=True)
     # Keras reads KERAS_HOME once, when it is first imported: set it before.
     os.environ.setdefault("KERAS_HOME", str(home / "keras"))
@@ -142,6 +138,7 @@ def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True,
     keras.utils.set_random_seed(seed)
     course = Course(
         notebook=notebook,
+        user=user,
         home=home,
         work_dir=paths.notebook_work_dir(home, notebook, clean=clean),
         small=settings.small_data(),

@@ -20,13 +20,16 @@ def slugify(name: str) -> str:
     return slug or "notebook"
 
 
-def course_home(user: str | None = None) -> Path:
-    """The root of everything the course writes."""
+def course_home(user: str) -> Path:
+    """The root of everything the course writes for ``user`` (see ``identity.learner()``).
+
+    On Databricks each learner has a folder of their own under a Spark-visible root; a laptop has one learner.
+    """
     override = settings.home_override()
     if override is not None:
         return override
     if on_databricks():
-        return Path("/dbfs/tmp/dl-course") / slugify(user or "learner")
+        return settings.DATABRICKS_HOME_ROOT / slugify(user)
     return settings.LOCAL_HOME
 
 

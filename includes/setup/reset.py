@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 
 from .environment import on_databricks
+from .identity import learner
 from .paths import course_home
 
 MODEL_PREFIX = "dl-course-"
@@ -18,11 +19,10 @@ MODEL_PREFIX = "dl-course-"
 def reset_course(user: str | None = None) -> list[str]:
     """Delete the course's own files and tracking data; return what was removed, in plain words."""
     removed = []
+    user = user or learner()  # the same learner setup_course() resolved, so the same folder
     if on_databricks():
         import mlflow
-        from pyspark.sql import SparkSession
 
-        user = user or SparkSession.builder.getOrCreate().sql("SELECT current_user()").first()[0]
         client = mlflow.MlflowClient()
         for experiment in client.search_experiments(filter_string=f"name LIKE '/Users/{user}/dl-course/%'"):
             client.delete_experiment(experiment.experiment_id)

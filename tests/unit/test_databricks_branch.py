@@ -37,3 +37,40 @@ def test_runtime_packages_are_not_compared_with_the_local_pins(on_databricks, mo
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         environment.check_packages()
+
+
+def test_setup_course_names_everything_after_the_workspace_user(on_databricks, monkeypatch, tmp_path):
+    """setup_course itself, down the Databricks branch: the learner is resolved first, and the folder,
+    the working folder and the experiment are that learner's; reset_course finds the same folder."""
+    from includes.setup import course as course_module
+    from includes.setup import identity
+    from includes.setup.reset import reset_course
+
+    for variable in ("MLFLOW_TRACKING_URI", "KERAS_HOME", settings.USER_ENV):
+        monkeypatch.setenv(variable, "restored after the test")
+        monkeypatch.delenv(variable)
+    monkeypatch.setattr(settings, "DATABRICKS_HOME_ROOT", tmp_path / "dbfs" / "tmp" / "dl-course")
+    monkeypatch.setattr(identity, "workspace_user", lambda: "Ada.Lovelace@example.com")
+
+    course = course_module.setup_course("01.2 Keras", quiet=True)
+    own_home = tmp_path / "dbfs" / "tmp" / "dl-course" / "ada.lovelace-example.com"
+    assert course.on_databricks and course.user == "Ada.Lovelace@example.com"
+    assert course.home == own_home and course.work_dir == own_home / "work" / "01.2-keras"
+    assert course.work_dir.is_dir()
+    assert tracking.experiment_name(course.notebook, course.user) == \
+        "/Users/Ada.Lovelace@example.com/dl-course/01.2 Keras"
+    assert __import__("os").environ["MLFLOW_TRACKING_URI"] == "databricks"
+    assert __import__("os").environ["KERAS_HOME"] == str(own_home / "keras")
+
+    monkeypatch.setattr(identity, "workspace_user", lambda: "grace@example.com")
+    other = course_module.setup_course("01.2 Keras", quiet=True)
+    assert other.home != course.home and course.work_dir.is_dir(), "a second learner empties only their own folder"
+
+
+def test_course_user_overrides_the_detected_learner(monkeypatch):
+    from includes.setup import identity
+
+    monkeypatch.setenv(settings.USER_ENV, "learner-07")
+    assert identity.learner() == "learner-07"
+    monkeypatch.delenv(settings.USER_ENV)
+    assert identity.learner()  # the operating-system user locally

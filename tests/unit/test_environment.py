@@ -50,7 +50,7 @@ def test_work_dir_is_emptied_on_each_run(tmp_path):
 
 def test_course_home_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_HOME", str(tmp_path))
-    assert paths.course_home() == tmp_path
+    assert paths.course_home("anyone") == tmp_path
     monkeypatch.delenv("COURSE_HOME")
     monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "15.4")
     assert paths.course_home("Ada@example.com") == Path("/dbfs/tmp/dl-course/ada-example.com")
