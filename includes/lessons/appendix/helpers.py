@@ -1,5 +1,6 @@
-"""Shared pieces of the appendix notebooks (A.1-A.3): Fashion-MNIST ready for a CNN,
-the small CNN they train in a few seconds, and label noise made on purpose.
+"""Shared pieces of the appendix notebooks A.2 and A.3: Fashion-MNIST ready for a CNN,
+the small CNN they train in a few seconds, and label noise made on purpose (A.3).
+A.1 looks inside the pretrained MobileNetV2 instead and needs none of this.
 
 The lesson-specific code (saliency maps, test-time augmentation, the Inception
 module) stays in the notebooks; only what several of them repeat lives here.
@@ -32,8 +33,8 @@ def small_cnn(num_classes: int = 10, filters: tuple[int, int] = (16, 32), dense:
               input_shape: tuple[int, int, int] = (28, 28, 1), learning_rate: float = 0.001):
     """A compiled two-block CNN that outputs logits (``from_logits=True`` loss).
 
-    Its layers are named ``conv1``, ``conv2`` and ``logits`` so notebooks can
-    reach inside (first-layer filters, activations, saliency of a class score).
+    Its layers are named ``conv1``, ``conv2`` and ``logits`` so a notebook can
+    reach inside it (for example A.2's test-time augmentation reads the logits).
     """
     import keras
     from keras import layers
