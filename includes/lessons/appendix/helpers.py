@@ -33,8 +33,7 @@ def small_cnn(num_classes: int = 10, filters: tuple[int, int] = (16, 32), dense:
               input_shape: tuple[int, int, int] = (28, 28, 1), learning_rate: float = 0.001):
     """A compiled two-block CNN that outputs logits (``from_logits=True`` loss).
 
-    Its layers are named ``conv1``, ``conv2`` and ``logits`` so a notebook can
-    reach inside it (for example A.2's test-time augmentation reads the logits).
+    Its layers are named ``conv1``, ``conv2`` and ``logits``, so a notebook can reach inside it by name.
     """
     import keras
     from keras import layers
