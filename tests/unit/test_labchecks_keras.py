@@ -359,3 +359,48 @@ def test_schedule_accepts_any_schedule_with_the_behaviour(schedule):
 ])
 def test_schedule_names_the_mistake(wrong, hint, capsys):
     fails_with(capsys, hint, checks.check_schedule, wrong)
+
+
+@pytest.fixture
+def small_run(tmp_path):
+    """A tiny fit with the four callbacks, as step 5 of 01.4L runs it."""
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=64).astype("float32")
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(4, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    path = tmp_path / "best.keras"
+    return model, X, y, path
+
+
+def fit_with(small_run, callbacks, timer):
+    model, X, y, path = small_run
+    history = model.fit(X, y, validation_data=(X[:16], y[:16]), epochs=4, verbose=0, callbacks=callbacks)
+    return timer, history, path, model, X[:16], y[:16]
+
+
+def test_callbacks_ran_accepts_any_order(small_run):
+    path = small_run[3]
+    timer = TrainBeginTimer()
+    callbacks = [keras.callbacks.ModelCheckpoint(path, monitor="val_loss", save_best_only=True), timer,
+                 keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)]
+    checks.check_callbacks_ran(*fit_with(small_run, callbacks, timer))
+
+
+def test_callbacks_ran_names_the_mistake(small_run, capsys):
+    path = small_run[3]
+    early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
+    checkpoint = keras.callbacks.ModelCheckpoint(path, monitor="val_loss", save_best_only=True)
+    timer = EpochTimer()
+    # the timer made but left out of fit's callbacks
+    fails_with(capsys, "Pass the timer to fit's callbacks", checks.check_callbacks_ran,
+               *fit_with(small_run, [early, checkpoint], timer))
+    # the checkpoint left out: nothing saved
+    path.unlink(missing_ok=True)
+    timer = EpochTimer()
+    fails_with(capsys, "Pass checkpoint to fit's callbacks", checks.check_callbacks_ran,
+               *fit_with(small_run, [early, timer], timer))
+    # the model keeps its last weights: its validation loss is not the best epoch's
+    timer = EpochTimer()
+    run = list(fit_with(small_run, [checkpoint, timer], timer))
+    run[1].history["val_loss"] = [min(run[1].history["val_loss"]) - 1.0] + run[1].history["val_loss"][1:]
+    fails_with(capsys, "let it restore the best weights", checks.check_callbacks_ran, *run)
