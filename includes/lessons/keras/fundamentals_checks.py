@@ -75,25 +75,51 @@ def check_forward(forward):
               ok="With ReLU, customer [3, 1] gets hidden values [4, 0] and prediction 8 (10 without ReLU).",
               problem="With ReLU, customer [3, 1] should get hidden values [4, 0] and prediction 8 "
                       "(and 10 without an activation).",
-              hint="Pass the hidden nodes' sums through `activation` before the output weights multiply them; "
-                   "do not apply it to the output.")
+              hint="The activation is missing: pass the hidden nodes' sums through `activation` before the "
+                   "output weights multiply them.")
+
+        def random_hint():
+            x, hw, ow = _random_networks(1, seed=5)[0]
+            hidden_sums = hw @ x
+            prediction = value_or(None, lambda: float(forward(x, hw, ow, _relu)[1]))
+            if prediction is not None and np.isclose(prediction, _relu(ow @ _relu(hidden_sums))) \
+                    and not np.isclose(prediction, ow @ _relu(hidden_sums)):
+                return "You applied `activation` to the prediction as well: apply it to the hidden sums only."
+            if prediction is not None and np.isclose(prediction, ow @ hidden_sums):
+                return "The activation is never applied: pass the hidden sums through `activation`."
+            return ("Use one row of hidden_weights per hidden node (hidden_weights @ x, not its transpose), "
+                    "and apply `activation` to the hidden sums only.")
+
         check(lambda: all(np.isclose(forward(x, hw, ow, act)[1], _keras_prediction(x, hw, ow, name), atol=1e-4)
                           for x, hw, ow in _random_networks() for act, name in ((_relu, "relu"), (_identity, None))),
               ok="On random networks (3 inputs, 4 hidden nodes) your predictions equal a Keras model's.",
               problem="On random networks with 3 inputs and 4 hidden nodes your predictions differ from Keras's.",
-              hint="Use hidden_weights @ x (one row per hidden node, not its transpose), and apply `activation` "
-                   "to the hidden sums only, not to the prediction.")
+              hint=random_hint())
 
 
 def check_mse(mse):
     """01.0L step 2: the mean squared error of a set of predictions."""
     table = _float_array(mse, np.array([10.0, 8.0, 6.0]), np.array([20.0, 3.0, 1.0]))
+
+    def mse_hint():
+        if table is None:
+            return "Your function raised an error on numpy arrays: use numpy's element-wise arithmetic."
+        if table.ndim > 0:
+            return "You return one squared error per row: average them into one number."
+        for value, mistake in ((150, "That is the sum of the squared errors: take their mean."),
+                               (20 / 3, "That is the mean absolute error: square the errors instead."),
+                               (np.sqrt(50), "That is the root of the MSE (the RMSE): leave out the square root."),
+                               (0, "You squared the mean error, where positive and negative errors cancel: "
+                                   "square each error first, then average.")):
+            if np.isclose(table, value):
+                return mistake
+        return "Square each error (prediction minus actual), then take the mean."
+
     with LabChecks("Step 2: the mean squared error") as check:
         check(lambda: table.ndim == 0 and np.isclose(table, 50),
               ok="The table's MSE is 50: squared errors 100, 25 and 25, total 150, mean 50.",
               problem=f"mse([10, 8, 6], [20, 3, 1]) should be 50, not {_shown(table)}.",
-              hint="Square each error (prediction minus actual) and take the mean, not the sum (150), "
-                   "and not the mean of the absolute errors (6.67).")
+              hint=mse_hint())
 
         def matches_keras():
             import keras
@@ -110,18 +136,28 @@ def check_mse(mse):
         check(matches_keras,
               ok="On random data your MSE equals keras.losses.MeanSquaredError.",
               problem="On random data your MSE differs from keras.losses.MeanSquaredError.",
-              hint="np.mean((predictions - actuals) ** 2) returns one number for the whole set.")
+              hint="Return one number for the whole set: the mean, over all rows, of the squared errors.")
 
 
 def check_slope(slope):
     """01.0L step 3: slope of the squared error for one weight = 2 × error × input value."""
     one = _float_array(slope, -4.0, 3.0)
+    def slope_hint():
+        for value, mistake in ((24, "The sign is flipped: the error is prediction minus actual, and the slope "
+                                    "keeps its sign (negative here: the prediction is too low)."),
+                               (-12, "You left out the factor 2 that comes from differentiating the square."),
+                               (-8, "You left out the value of the node feeding the weight (3 here)."),
+                               (-96, "Square's slope is 2 × error, not the squared error.")):
+            if one is not None and one.ndim == 0 and np.isclose(one, value):
+                return mistake
+        return ("Multiply three things: 2 × error (the loss's slope at the output), the value feeding the "
+                "weight, and the activation's slope (1 here).")
+
     with LabChecks("Step 3: the slope") as check:
         check(lambda: np.isclose(one, -24),
               ok="slope(-4, 3) = 2 × (-4) × 3 = -24.",
               problem=f"slope(error=-4, node_value=3) should be 2 × (-4) × 3 = -24, not {_shown(one)}.",
-              hint="Multiply three things: 2 × error (the loss's slope at the output), the value feeding the "
-                   "weight, and the activation's slope (1 here).")
+              hint=slope_hint())
         check(lambda: np.allclose(slope(-4.0, np.array([5.0, 1.0])), [-40, -8]),
               ok="For the bank network's output weights (hidden values 5 and 1) the slopes are -40 and -8.",
               problem="slope(-4, np.array([5, 1])) should give one slope per weight: [-40, -8].",
@@ -148,11 +184,21 @@ def check_slope(slope):
 def check_gradient_step(gradient_step):
     """01.0L step 3: new weights = weights - learning_rate × slopes."""
     one = _float_array(gradient_step, 2.0, -24.0, 0.01)
+    def step_hint():
+        for value, mistake in ((1.76, "You moved with the slope: a step goes against it (the weight should rise "
+                                      "when the slope is negative)."),
+                               (26, "The step ignores the learning rate: scale the slope by it first."),
+                               (2.01, "The step uses only the slope's sign: its size should scale with the slope."),
+                               (0.24, "You return the change, not the new weight: add the change to the weight.")):
+            if one is not None and one.ndim == 0 and np.isclose(one, value):
+                return mistake
+        return "Move against the slope: subtract learning_rate × slope from the weight."
+
     with LabChecks("Step 3: the gradient-descent step") as check:
         check(lambda: np.isclose(one, 2.24),
               ok="gradient_step(2, -24, 0.01) = 2 - 0.01 × (-24) = 2.24: a negative slope raises the weight.",
               problem=f"gradient_step(2, -24, 0.01) should be 2 - 0.01 × (-24) = 2.24, not {_shown(one)}.",
-              hint="Move against the slope: subtract learning_rate × slope from the weight.")
+              hint=step_hint())
         check(lambda: np.allclose(gradient_step(BANK_OUTPUT_WEIGHTS, np.array([-40.0, -8.0]), 0.01), [2.4, -0.92]),
               ok="It works on arrays: output weights [2, -1] with slopes [-40, -8] become [2.4, -0.92].",
               problem="gradient_step([2, -1], [-40, -8], 0.01) should be [2.4, -0.92].",
@@ -197,12 +243,23 @@ def keras_bank_step(learning_rate=0.01):
 def check_bank_step(new_output_weights):
     """01.0L step 4: one gradient step on the bank network's output weights."""
     value = _float_array(lambda: new_output_weights)
+
+    def hint():
+        if value is not None and value.shape == (2,):
+            if np.allclose(value, [1.6, -1.08]):
+                return "The weights went down: the error is prediction minus target (-4), not target minus prediction."
+            if np.allclose(value, BANK_OUTPUT_WEIGHTS):
+                return "The weights did not move: return the stepped weights, not the old ones."
+            if np.allclose(value, [42, 7]) or np.allclose(value, [-38, -9]):
+                return "The step is 100 times too big: scale the slopes by the learning rate, 0.01."
+        return ("error = prediction - target (-4); slopes = slope(error, hidden); then a gradient step on the "
+                "output weights with learning rate 0.01.")
+
     with LabChecks("Step 4: one training step of the bank network") as check:
         check(lambda: np.allclose(value, [2.4, -0.92]),
               ok="The output weights [2, -1] become [2.4, -0.92]: slopes 2 × (-4) × [5, 1] = [-40, -8].",
               problem=f"The new output weights should be [2.4, -0.92], not {_shown(value)}.",
-              hint="error = prediction - target (-4); slopes = slope(error, hidden); then "
-                   "gradient_step(output_weights, slopes, 0.01). If they went down, the error's sign is flipped.")
+              hint=hint())
         check(lambda: np.allclose(value, keras_bank_step(), atol=1e-5),
               ok="Keras, training the same network for one SGD step, gets the same output weights.",
               problem="One SGD step in Keras gives different output weights for this network.",
