@@ -157,6 +157,25 @@ def test_fine_tuning_wrong(mistake, hint, capsys):
     assert hint in capsys.readouterr().out
 
 
+def test_fine_tuning_after_freezing_layer_by_layer(capsys):
+    """Keras 3: base.trainable = True changes nothing when the flag is already True (frozen layer by layer)."""
+    base = tiny_backbone()
+    for layer in base.layers:
+        layer.trainable = False
+    model = compile_model(head_model(base), 1e-3)
+    base.trainable = True  # the learner thinks this unfreezes everything
+    for layer in base.layers[:[layer.name for layer in base.layers].index("block_13_expand")]:
+        layer.trainable = False
+    compile_model(model, 1e-5)
+    with pytest.raises(LabCheckFailed):
+        checks.check_fine_tuning(model, base, "block_13_expand")
+    assert "set each layer's own flag" in capsys.readouterr().out
+    for layer in base.layers[3:]:  # the right way: each layer's own flag
+        layer.trainable = not isinstance(layer, layers.BatchNormalization)
+    compile_model(model, 1e-5)
+    checks.check_fine_tuning(model, base, "block_13_expand")
+
+
 def test_fine_tuning_uncompiled_model_fails_cleanly():
     base = tiny_backbone()
     unfreeze(base)

@@ -118,8 +118,9 @@ def check_fine_tuning(model, base_model, lowest_start: str, max_learning_rate: f
         check(first is not None,
               ok=f"The backbone trains from '{names[first]}' up." if first is not None else "",
               problem="No layer of the backbone is trainable: only the head would fine-tune.",
-              hint="Make the backbone trainable again first (that also sets every layer's flag), then freeze "
-                   "the layers you keep.")
+              hint="Make the backbone trainable again, then freeze the layers you keep. If you froze it layer by "
+                   "layer, base_model.trainable is still True and setting it to True again changes nothing: "
+                   "set each layer's own flag.")
         if first is None:
             return
         check(first >= lowest,
