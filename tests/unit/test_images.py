@@ -1,4 +1,4 @@
-"""includes.lessons.cnns.helpers: decoding image bytes, counted and cached model loads, the ImageNet classifier fallback."""
+"""includes.lessons.cnns.helpers: decoding image bytes, counted model loads, the ImageNet classifier fallback."""
 import io
 
 import keras
@@ -33,26 +33,27 @@ def saved_model(tmp_path):
 
 
 def test_counted_loads(tmp_path, saved_model):
+    """The decorator records each keras.models.load_model the function makes, however load_model was imported."""
+    from typing import Iterator
+
+    from keras.models import load_model
+
     log_dir = tmp_path / "logs"
     assert images.model_loads(log_dir) == []
-    for _ in range(3):
-        model = images.load_counted_model(saved_model, log_dir)
-    assert model.output_shape == (None, 2)
-    assert len(images.model_loads(log_dir)) == 3
+
+    @images.count_model_loads(log_dir)
+    def predict(batches: Iterator[int]) -> Iterator[int]:
+        model = keras.models.load_model(saved_model)
+        for batch in batches:
+            yield model.output_shape[-1] + batch + (0 * load_model(saved_model).output_shape[-1])
+
+    assert predict.__name__ == "predict" and predict.__annotations__["batches"] == Iterator[int]
+    assert list(predict(iter([1, 2]))) == [3, 4]
+    assert len(images.model_loads(log_dir)) == 3  # one before the loop, one per batch
+    keras.models.load_model(saved_model)  # outside the decorated function: not counted
+    assert len(images.model_loads(log_dir)) == 3 and images.model_loads(log_dir)[0]["pid"] > 0
     images.reset_model_loads(log_dir)
     assert images.model_loads(log_dir) == []
-
-
-def test_model_for_this_process_loads_once(tmp_path, saved_model, monkeypatch):
-    monkeypatch.setattr(images, "_MODELS", {})
-    log_dir = tmp_path / "logs"
-    first = images.model_for_this_process(saved_model, log_dir)
-    assert images.model_for_this_process(str(saved_model), log_dir) is first
-    loads = images.model_loads(log_dir)
-    assert len(loads) == 1 and loads[0]["pid"] > 0
-    keras.Sequential([keras.Input((3,)), keras.layers.Dense(5)]).save(saved_model)  # the file changes
-    assert images.model_for_this_process(saved_model, log_dir).output_shape == (None, 5)
-    assert len(images.model_loads(log_dir)) == 2
 
 
 def test_imagenet_classifier_falls_back_to_random_weights(monkeypatch):

@@ -81,19 +81,34 @@ class Gan:
         return loss
 
 
-def test_losses():
-    checks.check_losses(discriminator_loss, generator_loss)
+def sigmoid_discriminator_loss(real_logits, fake_logits):
+    """Another correct answer: TensorFlow's own cross-entropy on logits, averaged per image."""
+    return (tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(real_logits), real_logits))
+            + tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.zeros_like(fake_logits), fake_logits)))
 
 
-@pytest.mark.parametrize("d_loss, g_loss", [
-    (discriminator_loss, saturating_generator_loss),
-    (swapped_discriminator_loss, generator_loss),
-    (averaged_discriminator_loss, generator_loss),
-    (discriminator_loss, lambda fake_logits: tf.reduce_mean(fake_logits) * 0),
+def sigmoid_generator_loss(fake_logits):
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(fake_logits), fake_logits))
+
+
+@pytest.mark.parametrize("d_loss, g_loss", [(discriminator_loss, generator_loss),
+                                            (sigmoid_discriminator_loss, sigmoid_generator_loss)])
+def test_losses(d_loss, g_loss, capsys):
+    checks.check_losses(d_loss, g_loss)
+    assert "✘" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("d_loss, g_loss, hint", [
+    (discriminator_loss, saturating_generator_loss, "instead of log(1 - D(G(z)))"),
+    (swapped_discriminator_loss, generator_loss, "Real images are labeled 1"),
+    (averaged_discriminator_loss, generator_loss, "do not average them"),
+    (discriminator_loss, lambda fake_logits: cross_entropy(tf.zeros_like(fake_logits), fake_logits),
+     "score the fake logits against label 1"),  # the discriminator's target for fakes
 ])
-def test_wrong_losses_fail(d_loss, g_loss):
+def test_wrong_losses_fail(d_loss, g_loss, hint, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_losses(d_loss, g_loss)
+    assert hint in capsys.readouterr().out
 
 
 def test_discriminator_step():
@@ -101,12 +116,14 @@ def test_discriminator_step():
     checks.check_discriminator_step(tf.function(gan.discriminator_step), gan.real, **gan.models())
 
 
-@pytest.mark.parametrize("mistake", ["both", "no update"])
-def test_wrong_discriminator_step_fails(mistake):
+@pytest.mark.parametrize("mistake, hint", [("both", "Differentiate with respect to discriminator.trainable_variables only"),
+                                          ("no update", "apply it with the discriminator's optimizer")])
+def test_wrong_discriminator_step_fails(mistake, hint, capsys):
     gan = Gan()
     with pytest.raises(LabCheckFailed):
         checks.check_discriminator_step(lambda real: gan.discriminator_step(real, mistake), gan.real,
                                         **gan.models())
+    assert hint in capsys.readouterr().out
 
 
 def test_generator_step():
@@ -120,8 +137,9 @@ def test_wrong_generator_step_fails(mistake, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_generator_step(lambda size: gan.generator_step(size, mistake), BATCH, noise=gan.noise,
                                     **gan.models())
-    if mistake == "wrong optimizer":
-        assert "each optimizer updates only its own model" in capsys.readouterr().out
+    hints = {"wrong optimizer": "each optimizer updates only its own model",
+             "discriminator variables": "Differentiate with respect to generator.trainable_variables only"}
+    assert hints[mistake] in capsys.readouterr().out
 
 
 def test_wrong_optimizer_on_a_fresh_optimizer_still_fails():

@@ -1,9 +1,10 @@
 """Images for module 06: decoding JPEG bytes, loading a saved model where Spark runs it, and an ImageNet classifier.
 
 Spark's ``binaryFile`` source hands a pandas UDF the raw bytes of each file; :func:`decode_images` turns a
-batch of them into the array a Keras CNN expects. :func:`load_counted_model` loads a saved model and records
-each load in a log file, so a notebook can show how often its UDF loaded the model (a Python worker's own
-counters are invisible to the driver; a file in the working folder is not).
+batch of them into the array a Keras CNN expects. :func:`count_model_loads` wraps a UDF's function so that
+every ``keras.models.load_model`` it calls is recorded in a log file, so a notebook can show how often its UDF
+loaded the model (a Python worker's own counters are invisible to the driver; a file in the working folder
+is not). The UDF itself calls plain Keras.
 """
 from __future__ import annotations
 
@@ -33,20 +34,64 @@ def decode_images(contents: Iterable[bytes], size: int) -> np.ndarray:
     return np.stack(arrays) if arrays else np.zeros((0, size, size, 3), dtype="float32")
 
 
-def load_counted_model(path, log_dir):
-    """Load the Keras model saved at ``path`` and append one line (process id, time) to ``log_dir/model_loads.log``."""
-    import keras
-
-    model = keras.models.load_model(path, compile=False)
+def record_model_load(log_dir) -> None:
+    """Append one line (process id, time) to ``log_dir/model_loads.log``."""
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / LOAD_LOG, "a", encoding="utf-8") as log:
         log.write(f"{os.getpid()} {time.time():.3f}\n")
-    return model
+
+
+@contextlib.contextmanager
+def _counting_loads(log_dir):
+    """While active, every Keras model loaded from a ``.keras`` file in this process is recorded in ``log_dir``.
+
+    ``keras.models.load_model`` (and ``keras.saving.load_model``, however it was imported) hands ``.keras``
+    files to ``keras.src.saving.saving_lib.load_model``; wrapping that one function counts them all.
+    """
+    from keras.src.saving import saving_lib
+
+    original = saving_lib.load_model
+
+    def counted(*arguments, **keywords):
+        model = original(*arguments, **keywords)
+        record_model_load(log_dir)
+        return model
+
+    saving_lib.load_model = counted
+    try:
+        yield
+    finally:
+        saving_lib.load_model = original
+
+
+def count_model_loads(log_dir):
+    """Decorator for an iterator pandas UDF's function: record each model it loads, leave the rest untouched.
+
+        @pandas_udf("int")
+        @images.count_model_loads(log_dir)
+        def predict(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
+            model = keras.models.load_model(model_file)
+            ...
+
+    The function keeps its name and type hints, so ``pandas_udf`` still sees an iterator UDF. Measuring only:
+    removing the decorator changes nothing else. Read the count with :func:`model_loads`.
+    """
+    import functools
+
+    def decorate(function):
+        @functools.wraps(function)
+        def counted(batches):
+            with _counting_loads(log_dir):
+                yield from function(batches)
+
+        return counted
+
+    return decorate
 
 
 def model_loads(log_dir) -> list[dict]:
-    """The loads :func:`load_counted_model` recorded in ``log_dir``: ``[{"pid": ..., "time": ...}, ...]``."""
+    """The loads :func:`count_model_loads` recorded in ``log_dir``: ``[{"pid": ..., "time": ...}, ...]``."""
     log = Path(log_dir) / LOAD_LOG
     if not log.is_file():
         return []
@@ -81,20 +126,3 @@ def imagenet_mobilenet_v2(timeout_seconds: float = 10.0):
             None, False, f"random weights: the ImageNet weights could not be downloaded ({reason})")
     finally:
         socket.setdefaulttimeout(previous)
-
-
-_MODELS: dict[tuple, object] = {}
-
-
-def model_for_this_process(path, log_dir):
-    """The model saved at ``path``, loaded at most once per Python process (``load_counted_model`` the first time).
-
-    Spark keeps its Python workers alive between tasks, so a UDF that calls this loads the model once per
-    worker, not once per task or per batch. A file saved again (new modification time or size) is loaded
-    again, so a worker never serves an outdated model.
-    """
-    stat = os.stat(path)
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _MODELS:
-        _MODELS[key] = load_counted_model(path, log_dir)
-    return _MODELS[key]

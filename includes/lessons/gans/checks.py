@@ -71,8 +71,8 @@ def check_losses(discriminator_loss, generator_loss):
               problem=f"discriminator_loss on the test logits should be {expected_d:.4f}: the cross-entropy of "
                       "the real logits against label 1 plus that of the fake logits against label 0"
                       + (f" (it raised {d_error})." if d_error else "."),
-              hint="cross_entropy(tf.ones_like(real_logits), real_logits) + "
-                   "cross_entropy(tf.zeros_like(fake_logits), fake_logits)")
+              hint="Add the two cross-entropies (do not average them), and pass the logits as they are: "
+                   "the loss applies the sigmoid itself (from_logits=True).")
         check(lambda: _as_float(confident) < 0.01,
               ok="It is close to 0 when the discriminator is confidently right.",
               problem="discriminator_loss should be near 0 when real images get a large logit and fakes a very "
@@ -83,8 +83,7 @@ def check_losses(discriminator_loss, generator_loss):
               problem=f"generator_loss on the test logits should be {expected_g:.4f}: the cross-entropy of the "
                       "fake logits against label 1, i.e. -log D(G(z))"
                       + (f" (it raised {g_error})." if g_error else "."),
-              hint="cross_entropy(tf.ones_like(fake_logits), fake_logits): the generator wants its fakes "
-                   "called real.")
+              hint="The generator wants its fakes called real: score the fake logits against label 1.")
         check(lambda: abs(gradient) > 0.9,
               ok="Its gradient stays strong when the discriminator rejects the fakes: it does not saturate.",
               problem="When the discriminator confidently rejects a fake (logit -6), the generator's gradient "
