@@ -236,6 +236,14 @@ def test_global_importance(explained):
     checks.check_global_importance(by_frame, explanation)
 
 
+def test_global_importance_of_an_explanation_of_bare_arrays(explained, predict):
+    _, rows, background = explained
+    on_arrays = shap.KernelExplainer(predict, background.to_numpy())(rows.to_numpy(), silent=True)
+    assert on_arrays.feature_names is None  # SHAP saw no column names
+    right = pd.Series(np.abs(on_arrays.values).mean(axis=0), index=NAMES).sort_values(ascending=False)
+    checks.check_global_importance(right, on_arrays, NAMES)
+
+
 def test_global_importance_of_signed_values_fails(explained, capsys):
     explanation = explained[0]
     fails_with(capsys, "signed values cancel out", checks.check_global_importance,
@@ -304,6 +312,8 @@ def test_top_feature_names(signed_explanation, lime_exp):
     import re
     by_regex = re.search("|".join(NAMES), exp.as_list()[0][0]).group(0)
     checks.check_top_feature_names(by_pandas, by_regex, signed_explanation, exp)
+    unnamed = shap.Explanation(values=signed_explanation.values, base_values=np.array([1.0]), data=np.zeros((1, 3)))
+    checks.check_top_feature_names("HouseAge", lime_name, unnamed, exp, NAMES)
 
 
 def test_top_feature_by_signed_value_fails(signed_explanation, lime_exp, capsys):

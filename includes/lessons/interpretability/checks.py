@@ -169,9 +169,14 @@ def check_matches_shap(my_values, explanation, row: int = 0):
                    "rows as the SHAP explainer.")
 
 
-def check_global_importance(importance, explanation):
+def _names(explanation, feature_names):
+    """The feature names: given, or the explanation's (None when SHAP explained bare arrays)."""
+    return list(feature_names if feature_names is not None else explanation.feature_names)
+
+
+def check_global_importance(importance, explanation, feature_names=None):
     """Step 4: mean absolute SHAP value per feature, largest first."""
-    names = list(explanation.feature_names)
+    names = _names(explanation, feature_names)
     expected = np.abs(np.asarray(explanation.values)).mean(axis=0)
     order = [names[i] for i in np.argsort(-expected)]
     with LabChecks("Step 4: global importance") as check:
@@ -225,9 +230,9 @@ def feature_in_condition(condition: str, feature_names) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def check_top_feature_names(shap_top, lime_top, explanation, exp, row: int = 0):
+def check_top_feature_names(shap_top, lime_top, explanation, exp, feature_names=None, row: int = 0):
     """Step 6: the most important feature for one row, according to SHAP and to LIME."""
-    names = list(explanation.feature_names)
+    names = _names(explanation, feature_names)
     expected_shap = names[int(np.argmax(np.abs(np.asarray(explanation.values[row]))))]
     strongest = max(exp.as_list(), key=lambda pair: abs(pair[1]))[0]
     expected_lime = feature_in_condition(strongest, names)
