@@ -1,4 +1,5 @@
-"""Module 05's lab checks pass on a right answer and fail on a wrong one (tiny models, no notebook)."""
+"""Lab 05.1L's checks (tiny models, no notebook): the solution passes, mistakes a learner really makes fail with
+their own hint, and other correct answers pass."""
 import itertools
 import math
 
@@ -92,12 +93,37 @@ def test_shapley_reference_matches_formula():
         assert np.allclose(checks.shapley_by_orderings(f, x, background), right_shapley(f, x, background))
 
 
+def fails_with(capsys, hint, function, *arguments, **keywords):
+    with pytest.raises(LabCheckFailed):
+        function(*arguments, **keywords)
+    assert hint in capsys.readouterr().out
+
+
 def test_predict_function(model, data, predict):
     checks.check_predict_function(predict, model, data)
-    with pytest.raises(LabCheckFailed):  # 2-D output
-        checks.check_predict_function(lambda rows: model(np.asarray(rows, dtype="float32")).numpy(), model, data)
-    with pytest.raises(LabCheckFailed):  # a tensor, not NumPy
-        checks.check_predict_function(lambda rows: model(np.asarray(rows, dtype="float32")), model, data)
+
+
+def test_other_correct_predict_functions_pass(model, data):
+    checks.check_predict_function(lambda rows: np.squeeze(model.predict(np.asarray(rows), verbose=0), axis=1),
+                                  model, data)
+    checks.check_predict_function(lambda rows: keras.ops.convert_to_numpy(model(np.asarray(rows)))[:, 0],
+                                  model, data)
+
+
+def test_predict_with_a_column_output_fails(model, data, capsys):
+    fails_with(capsys, "flatten it", checks.check_predict_function,
+               lambda rows: model(np.asarray(rows, dtype="float32")).numpy(), model, data)
+
+
+def test_predict_returning_a_tensor_fails(model, data, capsys):
+    fails_with(capsys, ".numpy() on the model's output", checks.check_predict_function,
+               lambda rows: model(np.asarray(rows, dtype="float32")), model, data)
+
+
+def test_predict_ignoring_its_argument_fails(model, data, capsys):
+    fixed = data.iloc[20:25].to_numpy()
+    fails_with(capsys, "on the `rows` argument itself", checks.check_predict_function,
+               lambda rows: model(fixed).numpy().ravel(), model, data)
 
 
 def test_blanks_still_stop_the_lab(model, data):
@@ -109,70 +135,197 @@ def test_blanks_still_stop_the_lab(model, data):
         checks.check_exact_shapley(lambda f, x, background: fill_in("exact Shapley values"))
 
 
+def alone_shapley(f, x, background):
+    """Wrong: each feature against the empty coalition only."""
+    return np.array([checks._coalition_value(f, x, background, [i]) - checks._coalition_value(f, x, background, [])
+                     for i in range(len(x))])
+
+
+def last_shapley(f, x, background):
+    """Wrong: each feature joining all the others (leave one out)."""
+    n = len(x)
+    return np.array([checks._coalition_value(f, x, background, range(n))
+                     - checks._coalition_value(f, x, background, [j for j in range(n) if j != i]) for i in range(n)])
+
+
 def test_exact_shapley():
     checks.check_exact_shapley(right_shapley)
-    with pytest.raises(LabCheckFailed):
-        checks.check_exact_shapley(unweighted_shapley)
-    with pytest.raises(LabCheckFailed):
-        checks.check_exact_shapley(lambda f, x, background: np.zeros(len(x)))
 
 
-def test_local_accuracy(explained, predict, data):
+def test_shapley_by_orderings_is_accepted():
+    checks.check_exact_shapley(checks.shapley_by_orderings)
+
+
+def test_unweighted_shapley_fails(capsys):
+    fails_with(capsys, "a plain average over the coalitions", checks.check_exact_shapley, unweighted_shapley)
+
+
+def test_shapley_against_the_empty_coalition_fails(capsys):
+    fails_with(capsys, "joins the empty coalition only", checks.check_exact_shapley, alone_shapley)
+
+
+def test_leave_one_out_shapley_fails(capsys):
+    fails_with(capsys, "joins all the others", checks.check_exact_shapley, last_shapley)
+
+
+def test_shapley_returning_the_total_fails(capsys):
+    fails_with(capsys, "not a single total", checks.check_exact_shapley,
+               lambda f, x, background: right_shapley(f, x, background).sum())
+
+
+def test_local_accuracy(explained, predict):
     explanation, rows, background = explained
     checks.check_local_accuracy(explanation, predict, rows, background)
-    with pytest.raises(LabCheckFailed):  # explained other rows
-        checks.check_local_accuracy(explanation, predict, data.iloc[20:25], background)
-    with pytest.raises(LabCheckFailed):  # another background than the one given
-        checks.check_local_accuracy(explanation, predict, rows, data.iloc[30:60])
-    shifted = shap.Explanation(explanation.values + 0.1, base_values=explanation.base_values,
-                               data=explanation.data, feature_names=NAMES)
-    with pytest.raises(LabCheckFailed):  # values that do not add up
-        checks.check_local_accuracy(shifted, predict, rows, background)
+
+
+def test_local_accuracy_accepts_other_explainers(explained, predict):
+    _, rows, background = explained
+    on_arrays = shap.KernelExplainer(predict, background.to_numpy())(rows.to_numpy(), silent=True)
+    checks.check_local_accuracy(on_arrays, predict, rows, background)
+    by_permutation = shap.PermutationExplainer(predict, background.to_numpy())(rows.to_numpy())
+    checks.check_local_accuracy(by_permutation, predict, rows, background)
+
+
+def test_local_accuracy_on_other_rows_fails(explained, predict, data, capsys):
+    explanation, rows, background = explained
+    fails_with(capsys, "Explain `rows` with the model's own `predict`", checks.check_local_accuracy,
+               explanation, predict, data.iloc[20:25], background)
+
+
+def test_local_accuracy_with_another_background_fails(explained, predict, data, capsys):
+    explanation, rows, background = explained
+    fails_with(capsys, "give it the background rows", checks.check_local_accuracy,
+               explanation, predict, rows, data.iloc[30:60])
+
+
+def test_local_accuracy_of_only_some_rows_fails(explained, predict, capsys):
+    explanation, rows, background = explained
+    fails_with(capsys, "call the explainer on exactly the rows", checks.check_local_accuracy,
+               explanation[:2], predict, rows, background)
 
 
 def test_matches_shap(explained, predict):
     explanation, rows, background = explained
     checks.check_matches_shap(right_shapley(predict, rows.iloc[0].to_numpy(), background.to_numpy()), explanation)
-    with pytest.raises(LabCheckFailed):  # another row
-        checks.check_matches_shap(right_shapley(predict, rows.iloc[1].to_numpy(), background.to_numpy()),
-                                  explanation)
+    checks.check_matches_shap(list(right_shapley(predict, rows.to_numpy()[0], background)), explanation)
+
+
+def test_matches_shap_on_another_row_fails(explained, predict, capsys):
+    explanation, rows, background = explained
+    fails_with(capsys, "the same district (the first of `rows`)", checks.check_matches_shap,
+               right_shapley(predict, rows.iloc[1].to_numpy(), background.to_numpy()), explanation)
+
+
+def test_matches_shap_with_another_background_fails(explained, predict, data, capsys):
+    explanation, rows, background = explained
+    fails_with(capsys, "the same background", checks.check_matches_shap,
+               right_shapley(predict, rows.iloc[0].to_numpy(), data.iloc[30:60].to_numpy()), explanation)
+
+
+def test_matches_shap_with_the_total_fails(explained, predict, capsys):
+    explanation, rows, background = explained
+    fails_with(capsys, "not their total", checks.check_matches_shap,
+               right_shapley(predict, rows.iloc[0].to_numpy(), background.to_numpy()).sum(), explanation)
 
 
 def test_global_importance(explained):
     explanation = explained[0]
     right = pd.Series(np.abs(explanation.values).mean(axis=0), index=NAMES).sort_values(ascending=False)
     checks.check_global_importance(right, explanation)
-    with pytest.raises(LabCheckFailed):  # mean of signed values
-        checks.check_global_importance(
-            pd.Series(explanation.values.mean(axis=0), index=NAMES).sort_values(ascending=False), explanation)
-    with pytest.raises(LabCheckFailed):  # not sorted
-        checks.check_global_importance(right.sort_values(ascending=True), explanation)
+    by_frame = pd.DataFrame(explanation.values, columns=NAMES).abs().mean().sort_values(ascending=False)
+    checks.check_global_importance(by_frame, explanation)
+
+
+def test_global_importance_of_an_explanation_of_bare_arrays(explained, predict):
+    _, rows, background = explained
+    on_arrays = shap.KernelExplainer(predict, background.to_numpy())(rows.to_numpy(), silent=True)
+    assert on_arrays.feature_names is None  # SHAP saw no column names
+    right = pd.Series(np.abs(on_arrays.values).mean(axis=0), index=NAMES).sort_values(ascending=False)
+    checks.check_global_importance(right, on_arrays, NAMES)
+
+
+def test_global_importance_of_signed_values_fails(explained, capsys):
+    explanation = explained[0]
+    fails_with(capsys, "signed values cancel out", checks.check_global_importance,
+               pd.Series(explanation.values.mean(axis=0), index=NAMES).abs().sort_values(ascending=False),
+               explanation)
+
+
+def test_global_importance_unsorted_fails(explained, capsys):
+    explanation = explained[0]
+    right = pd.Series(np.abs(explanation.values).mean(axis=0), index=NAMES)
+    fails_with(capsys, "largest first", checks.check_global_importance, right.sort_values(), explanation)
+
+
+def test_global_importance_without_names_fails(explained, capsys):
+    explanation = explained[0]
+    fails_with(capsys, "names as its index", checks.check_global_importance,
+               pd.Series(np.sort(np.abs(explanation.values).mean(axis=0))[::-1]), explanation)
 
 
 def test_lime_top_features(lime_exp):
     exp, linear, row = lime_exp
     top = sorted(exp.as_list(), key=lambda pair: abs(pair[1]), reverse=True)[:2]
     checks.check_lime_top_features(top, exp, linear, row, k=2, n_features=3)
+    checks.check_lime_top_features(exp.as_list()[:2], exp, linear, row, k=2, n_features=3)  # LIME's own order
+
+
+def test_lime_top_features_by_signed_weight_fails(lime_exp, capsys):
+    exp, linear, row = lime_exp
+    top = sorted(exp.as_list(), key=lambda pair: abs(pair[1]), reverse=True)[:2]
     by_signed_weight = sorted(exp.as_list(), key=lambda pair: pair[1], reverse=True)[:2]
     assert [n for n, _ in by_signed_weight] != [n for n, _ in top]
-    with pytest.raises(LabCheckFailed):
-        checks.check_lime_top_features(by_signed_weight, exp, linear, row, k=2, n_features=3)
-    with pytest.raises(LabCheckFailed):  # explained with too few features
-        checks.check_lime_top_features(top, exp, linear, row, k=2, n_features=8)
-    with pytest.raises(LabCheckFailed):  # only names, no weights
-        checks.check_lime_top_features([name for name, _ in top], exp, linear, row, k=2, n_features=3)
+    fails_with(capsys, "A large negative weight matters", checks.check_lime_top_features,
+               by_signed_weight, exp, linear, row, k=2, n_features=3)
 
 
-def test_top_feature_names(explained, lime_exp):
-    explanation = explained[0]
+def test_lime_with_too_few_features_fails(lime_exp, capsys):
+    exp, linear, row = lime_exp
+    top = exp.as_list()[:2]
+    fails_with(capsys, "ask for all of them", checks.check_lime_top_features, top, exp, linear, row, k=2, n_features=8)
+
+
+def test_lime_top_names_without_weights_fail(lime_exp, capsys):
+    exp, linear, row = lime_exp
+    fails_with(capsys, "(condition, weight) pairs", checks.check_lime_top_features,
+               [name for name, _ in exp.as_list()[:2]], exp, linear, row, k=2, n_features=3)
+
+
+def test_lime_of_another_row_fails(lime_exp, data, capsys):
+    exp, linear, row = lime_exp
+    fails_with(capsys, "Explain `row` (the first district)", checks.check_lime_top_features,
+               exp.as_list()[:2], exp, linear, data.iloc[0].to_numpy() + 5, k=2, n_features=3)
+
+
+@pytest.fixture(scope="module")
+def signed_explanation():
+    """Row 0: HouseAge has the largest |value| but a negative sign; MedInc the largest signed value."""
+    return shap.Explanation(values=np.array([[0.4, -0.9, 0.1]]), base_values=np.array([1.0]),
+                            data=np.zeros((1, 3)), feature_names=NAMES)
+
+
+def test_top_feature_names(signed_explanation, lime_exp):
     exp = lime_exp[0]
-    shap_top = NAMES[int(np.argmax(np.abs(explanation.values[0])))]
-    checks.check_top_feature_names(shap_top, "HouseAge", explanation, exp)
-    wrong_shap = NAMES[int(np.argmin(np.abs(explanation.values[0])))]
-    with pytest.raises(LabCheckFailed):
-        checks.check_top_feature_names(wrong_shap, "HouseAge", explanation, exp)
-    with pytest.raises(LabCheckFailed):  # the whole condition, not the feature name
-        checks.check_top_feature_names(shap_top, exp.as_list()[0][0], explanation, exp)
+    lime_name = checks.feature_in_condition(max(exp.as_list(), key=lambda pair: abs(pair[1]))[0], NAMES)
+    checks.check_top_feature_names("HouseAge", lime_name, signed_explanation, exp)
+    by_pandas = pd.Series(signed_explanation.values[0], index=NAMES).abs().idxmax()
+    import re
+    by_regex = re.search("|".join(NAMES), exp.as_list()[0][0]).group(0)
+    checks.check_top_feature_names(by_pandas, by_regex, signed_explanation, exp)
+    unnamed = shap.Explanation(values=signed_explanation.values, base_values=np.array([1.0]), data=np.zeros((1, 3)))
+    checks.check_top_feature_names("HouseAge", lime_name, unnamed, exp, NAMES)
+
+
+def test_top_feature_by_signed_value_fails(signed_explanation, lime_exp, capsys):
+    exp = lime_exp[0]
+    fails_with(capsys, "a strong negative SHAP value matters", checks.check_top_feature_names,
+               "MedInc", "HouseAge", signed_explanation, exp)
+
+
+def test_top_feature_as_the_whole_condition_fails(signed_explanation, lime_exp, capsys):
+    exp = lime_exp[0]
+    fails_with(capsys, "not the whole condition", checks.check_top_feature_names,
+               "HouseAge", exp.as_list()[0][0], signed_explanation, exp)
 
 
 def test_feature_in_condition():

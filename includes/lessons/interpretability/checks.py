@@ -66,7 +66,32 @@ def check_predict_function(predict, model, X):
         check(lambda: np.allclose(out, expected, atol=1e-5),
               ok="Its numbers are the model's predictions.",
               problem="`predict` does not return the model's predictions for the rows it is given.",
-              hint="return model(np.asarray(rows, dtype='float32')).numpy().ravel()")
+              hint="Call the model on the `rows` argument itself, not on X_test or another fixed table.")
+
+
+def _coalition_value(f, x, background, members) -> float:
+    filled = np.asarray(background, dtype=float).copy()
+    filled[:, list(members)] = np.asarray(x, dtype=float)[list(members)]
+    return float(np.mean(f(filled)))
+
+
+def _shapley_mistake(got, f, x, background) -> str:
+    """The hint for wrong Shapley values: names the shortcut they match, if any."""
+    n = len(x)
+    everyone = list(range(n))
+    alone = np.array([_coalition_value(f, x, background, [i]) - _coalition_value(f, x, background, [])
+                      for i in range(n)])
+    last = np.array([_coalition_value(f, x, background, everyone)
+                     - _coalition_value(f, x, background, [j for j in everyone if j != i]) for i in range(n)])
+    if np.allclose(got, alone, atol=1e-6):
+        return ("These are each feature's effect when it joins the empty coalition only, v({i}) - v(∅): "
+                "the Shapley value averages its contribution over every coalition it can join.")
+    if np.allclose(got, last, atol=1e-6):
+        return ("These are each feature's effect when it joins all the others, v(all) - v(all without i): "
+                "the Shapley value averages its contribution over every coalition it can join.")
+    return ("Sum over the coalitions S without i: weight |S|! (n-|S|-1)! / n! times v(S with i) - v(S), where "
+            "v(S) is the mean of f over the background with the columns in S set to x's values; a plain "
+            "average over the coalitions gives each size the wrong weight.")
 
 
 def check_exact_shapley(exact_shapley):
@@ -80,15 +105,14 @@ def check_exact_shapley(exact_shapley):
                          ok=f"On {name} it returns {len(expected)} values, one per feature.",
                          problem=f"On {name} `exact_shapley` should return {len(expected)} values, one per "
                                  f"feature; it returned {None if got is None else got.shape}.",
-                         hint="Return an array phi with phi[i] the Shapley value of feature i."):
+                         hint="Return one value per feature of x (phi[i] for feature i), not a single total "
+                              "or a table of coalition values."):
                 continue
             check(lambda got=got, expected=expected: np.allclose(got, expected, atol=1e-6),
                   ok=f"On {name} they equal the averages over all orderings: {np.round(expected, 3).tolist()}.",
                   problem=f"On {name} the Shapley values should be {np.round(expected, 3).tolist()}, "
                           f"not {np.round(got, 3).tolist()}.",
-                  hint="Sum over the coalitions S without i: weight |S|! (n-|S|-1)! / n! times "
-                       "v(S with i) - v(S), where v(S) is the mean of f over the background with the columns "
-                       "in S set to x's values.")
+                  hint=value_or("", _shapley_mistake, got, f, x, background))
             gap = float(np.mean(f(x[None])) - np.mean(f(background)))
             check(lambda got=got, gap=gap: np.isclose(got.sum(), gap, atol=1e-6),
                   ok=f"On {name} they add up to f(x) - E[f] = {gap:.3f} (efficiency).",
@@ -129,33 +153,45 @@ def check_matches_shap(my_values, explanation, row: int = 0):
     reference = value_or(None, lambda: np.asarray(explanation.values[row], dtype=float))
     mine = value_or(None, lambda: np.asarray(my_values, dtype=float).ravel())
     with LabChecks("Step 3: your Shapley values on the network") as check:
-        check(lambda: mine.shape == reference.shape and np.allclose(mine, reference, atol=1e-3),
+        if not check(lambda: mine.shape == reference.shape,
+                     ok=f"`my_values` holds one value per feature ({len(reference)}).",
+                     problem=f"`my_values` should hold {len(reference)} values, one per feature; it has "
+                             f"{None if mine is None else mine.size}.",
+                     hint="Keep every feature's value, not their total, for one district whose row you pass as "
+                          "a 1-D array."):
+            return
+        check(lambda: np.allclose(mine, reference, atol=1e-3),
               ok="Your exact Shapley values for the first row agree with SHAP's.",
               problem="`my_values` should equal SHAP's values for the first row "
                       f"({None if reference is None else np.round(reference, 3).tolist()}); "
                       f"got {None if mine is None else np.round(mine, 3).tolist()}.",
-              hint="exact_shapley(predict, rows.iloc[0].to_numpy(), background.to_numpy()): the same model, "
-                   "row and background as the SHAP explainer.")
+              hint="Use the same function, the same district (the first of `rows`) and the same background "
+                   "rows as the SHAP explainer.")
 
 
-def check_global_importance(importance, explanation):
+def _names(explanation, feature_names):
+    """The feature names: given, or the explanation's (None when SHAP explained bare arrays)."""
+    return list(feature_names if feature_names is not None else explanation.feature_names)
+
+
+def check_global_importance(importance, explanation, feature_names=None):
     """Step 4: mean absolute SHAP value per feature, largest first."""
-    names = list(explanation.feature_names)
+    names = _names(explanation, feature_names)
     expected = np.abs(np.asarray(explanation.values)).mean(axis=0)
     order = [names[i] for i in np.argsort(-expected)]
     with LabChecks("Step 4: global importance") as check:
         check(lambda: sorted(importance.index) == sorted(names),
               ok="`importance` has one entry per feature, indexed by the feature names.",
               problem="`importance` should be a pandas Series indexed by the 8 feature names.",
-              hint="pd.Series(values, index=feature_names)")
+              hint="Label the numbers with the feature names: a pandas Series with the names as its index.")
         check(lambda: np.allclose(importance[names].to_numpy(dtype=float), expected, atol=1e-6),
               ok="Each entry is the feature's mean |SHAP value| over the explained rows.",
               problem="Each entry should be the mean of the absolute SHAP values of that feature over all rows.",
-              hint="np.abs(explanation.values).mean(axis=0): absolute values first, then the mean over rows.")
+              hint="Take absolute values first, then the mean over the rows: signed values cancel out.")
         check(lambda: list(importance.index) == order,
               ok=f"Largest first: {', '.join(order[:3])}, ...",
               problem="`importance` should be sorted with the most important feature first.",
-              hint=".sort_values(ascending=False)")
+              hint="Sort by the values, largest first (pandas sorts ascending unless told otherwise).")
 
 
 def check_lime_top_features(top_features, exp, predict, row, k: int = 3, n_features: int = 8):
@@ -168,11 +204,11 @@ def check_lime_top_features(top_features, exp, predict, row, k: int = 3, n_featu
                                  atol=1e-4),
               ok="`exp` explains the model's prediction for `row`.",
               problem="`exp` should explain `row` with the model's `predict` function.",
-              hint="exp = lime_explainer.explain_instance(row, predict, num_features=8, num_samples=...)")
+              hint="Explain `row` (the first district) with the same `predict` function as SHAP.")
         check(lambda: len(reported) == n_features,
               ok=f"LIME reported a weight for each of the {n_features} features.",
               problem=f"LIME reported {len(reported)} features; ask for all {n_features}.",
-              hint=f"num_features={n_features}")
+              hint="LIME reports only as many features as you ask for: ask for all of them.")
         check(lambda: given is not None and len(given) == k,
               ok=f"`top_features` holds {k} (condition, weight) pairs.",
               problem=f"`top_features` should be a list of {k} (condition, weight) pairs, got {top_features!r}.",
@@ -194,9 +230,9 @@ def feature_in_condition(condition: str, feature_names) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def check_top_feature_names(shap_top, lime_top, explanation, exp, row: int = 0):
+def check_top_feature_names(shap_top, lime_top, explanation, exp, feature_names=None, row: int = 0):
     """Step 6: the most important feature for one row, according to SHAP and to LIME."""
-    names = list(explanation.feature_names)
+    names = _names(explanation, feature_names)
     expected_shap = names[int(np.argmax(np.abs(np.asarray(explanation.values[row]))))]
     strongest = max(exp.as_list(), key=lambda pair: abs(pair[1]))[0]
     expected_lime = feature_in_condition(strongest, names)
@@ -205,9 +241,10 @@ def check_top_feature_names(shap_top, lime_top, explanation, exp, row: int = 0):
               ok=f"SHAP's top feature for this district is {expected_shap}.",
               problem=f"`shap_top` should be the feature with the largest |SHAP value| in row {row} "
                       f"({expected_shap}), not {shap_top!r}.",
-              hint="feature_names[np.argmax(np.abs(explanation.values[0]))]")
+              hint="Largest in absolute value: a strong negative SHAP value matters as much as a positive one.")
         check(lambda: lime_top == expected_lime,
               ok=f"LIME's top condition '{strongest}' is about {expected_lime}.",
               problem=f"`lime_top` should be the feature name in LIME's strongest condition '{strongest}', "
                       f"not {lime_top!r}.",
-              hint="Find which of feature_names appears in top_features[0][0].")
+              hint="The answer is one of the feature names, the one that appears in the condition, not the "
+                   "whole condition.")
