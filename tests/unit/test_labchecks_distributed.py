@@ -151,3 +151,19 @@ def test_an_undertrained_model_fails(capsys):
 def test_a_diverged_model_fails(capsys):
     fails_with(capsys, "The training diverged", checks.check_beats_linear_baseline,
                [{**result(0), "val_rmse": float("nan")}], 0.72, small=False)
+
+
+def test_without_horovod_the_notebook_stops_with_one_sentence(monkeypatch):
+    import importlib.util
+
+    from includes.lessons.distributed.helpers import require_horovod
+    from includes.setup.environment import CourseSetupError
+
+    require_horovod()  # installed here
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "horovod" else real_find_spec(name, *a))
+    with pytest.raises(CourseSetupError, match="run `make setup`"):
+        require_horovod()
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "17.3")
+    with pytest.raises(CourseSetupError, match="no Horovod .* 15.4 LTS ML .* 04.3"):
+        require_horovod()

@@ -41,3 +41,19 @@ def write_for_petastorm(spark, X, y, path):
                          F.col("label").cast("float"))
     frame.write.mode("overwrite").parquet(str(path))
     return spark.read.parquet(str(path))
+
+
+def require_horovod() -> None:
+    """Stop with one sentence, instead of an ImportError later, where Horovod is not installed."""
+    from importlib.util import find_spec
+
+    from includes.setup.environment import CourseSetupError, on_databricks
+
+    if find_spec("horovod") is not None:
+        return
+    if on_databricks():
+        raise CourseSetupError(
+            "This Databricks runtime has no Horovod (Databricks removed it after 15.4 LTS ML): attach the "
+            "notebook to a 15.4 LTS ML cluster, or see 04.3 for TorchDistributor, its replacement.")
+    raise CourseSetupError("Horovod is not installed in this environment: run `make setup` from the repository "
+                           "(it builds Horovod), then restart the kernel.")
