@@ -69,7 +69,7 @@ def spark(store):
 
 
 def logging_objective(experiment_id, parent_run_id, seconds):
-    """A cheap objective that logs a child run the way tuning.make_objective does, from any process."""
+    """A cheap objective that logs a child run the way the objective of 03.1 does, from any process."""
     tracking_uri = mlflow.get_tracking_uri()
 
     def objective(params):
