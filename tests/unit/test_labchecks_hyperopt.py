@@ -30,6 +30,27 @@ def test_search_space_passes_on_the_lab_space():
     checks.check_search_space(lab_space())
 
 
+def test_search_space_passes_on_another_correct_design():
+    """Widths and depths listed as choices, the learning rate written as 10 to a uniform power."""
+    from hyperopt.pyll import scope as pyll_scope
+
+    space = lab_space(width=hp.choice("width", list(range(32, 257, 32))))
+    space["depth"] = hp.choice("depth", [1, 2, 3])
+    space["learning_rate"] = pyll_scope.pow(10.0, hp.uniform("log10_learning_rate", np.log10(3e-4), np.log10(0.03)))
+    checks.check_search_space(space)
+
+
+@pytest.mark.parametrize("space, hint", [
+    (lab_space(learning_rate=hp.loguniform("learning_rate", 3e-4, 0.03)), "it takes the logarithms"),
+    (lab_space(width=hp.quniform("width", 32, 256, 32)), "scope.int makes them ints"),
+    (lab_space(optimizer=hp.choice("optimizer", ["adam", "sgd", "rmsprop"])), "{'name': 'adam'}"),
+], ids=["loguniform-without-logs", "float-width", "plain-optimizer"])
+def test_search_space_names_the_mistake(space, hint, capsys):
+    with pytest.raises(LabCheckFailed):
+        checks.check_search_space(space)
+    assert hint in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("space", [
     lab_space(learning_rate=hp.uniform("learning_rate", 3e-4, 0.03)),  # uniform, not log-uniform
     lab_space(learning_rate=hp.loguniform("learning_rate", 3e-4, 0.03)),  # bounds not given as logs
@@ -108,29 +129,35 @@ def test_search_passes_on_a_parallel_search_with_child_runs(spark_search):
     checks.check_search(trials, parent_run_id, budget=2)
 
 
-def test_search_fails_when_the_trials_ran_one_after_another(store):
+def test_search_fails_when_the_trials_ran_one_after_another(store, capsys):
     trials = Trials()
     parent_run_id = search(store[0], trials, budget=2, seconds=0.1)
     with pytest.raises(LabCheckFailed):
         checks.check_search(trials, parent_run_id, budget=2)
+    assert "SparkTrials(parallelism=2, spark_session=spark)" in capsys.readouterr().out
 
 
-def test_search_fails_without_child_runs_of_that_parent(store, spark_search):
+def test_search_fails_without_child_runs_of_that_parent(store, spark_search, capsys):
     trials, _ = spark_search
     with mlflow.start_run(experiment_id=store[0], run_name="another parent") as other:
         tuning.log_search_summary(trials.results, "unit test")
+    capsys.readouterr()
     with pytest.raises(LabCheckFailed):
         checks.check_search(trials, other.info.run_id, budget=2)
+    assert "partial(objective, parent_run_id=parent.info.run_id)" in capsys.readouterr().out
 
 
-def test_search_fails_on_a_different_budget_or_a_missing_summary(store, spark_search):
+def test_search_fails_on_a_different_budget_or_a_missing_summary(store, spark_search, capsys):
     trials, parent_run_id = spark_search
+    capsys.readouterr()
     with pytest.raises(LabCheckFailed):
         checks.check_search(trials, parent_run_id, budget=3)
+    assert "max_evals=BUDGET" in capsys.readouterr().out
     mlflow.MlflowClient().delete_tag(parent_run_id, tuning.TAG)
     try:
         with pytest.raises(LabCheckFailed):
             checks.check_search(trials, parent_run_id, budget=2)
+        assert "tuning.log_search_summary" in capsys.readouterr().out
     finally:
         mlflow.MlflowClient().set_tag(parent_run_id, tuning.TAG, tuning.SEARCH)
 
