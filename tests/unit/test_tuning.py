@@ -74,23 +74,49 @@ def test_trials_starting_from_runs_given_points_first_in_a_conditional_space():
         tuning.trials_starting_from([{"lr": 0.1}], SPACE)
 
 
-def test_objective_logs_nested_runs_and_fails_softly(experiment, data):
+def demo_objective(data, experiment_id, epochs=2):
+    """The objective of demo 03.1, section 3 (each trial a nested run; a diverged trial a failure)."""
+    import keras
+
+    def objective(params, parent_run_id):
+        config = tuning.flatten(params)
+        with mlflow.start_run(experiment_id=experiment_id, parent_run_id=parent_run_id, nested=True,
+                              tags={tuning.TAG: tuning.TRIAL}) as run:
+            mlflow.log_params(config)
+            keras.utils.set_random_seed(0)
+            model = tuning.build_model(config, data.X_train)
+            model.fit(data.X_train, data.y_train, epochs=epochs, batch_size=64, verbose=0)
+            val_rmse = float(model.evaluate(data.X_val, data.y_val, verbose=0)[1])
+            if math.isfinite(val_rmse):
+                mlflow.log_metric("val_rmse", val_rmse)
+        result = {"config": config, "run_id": run.info.run_id}
+        if not math.isfinite(val_rmse):
+            mlflow.MlflowClient().set_tag(run.info.run_id, "failure", "training diverged")
+            mlflow.MlflowClient().set_terminated(run.info.run_id, status="FAILED")
+            return {**result, "status": STATUS_FAIL, "failure": "training diverged"}
+        return {**result, "status": STATUS_OK, "loss": val_rmse}
+
+    return objective
+
+
+def test_search_summary_and_trial_runs_of_a_search_with_a_failure(experiment, data):
+    from functools import partial
+
     with mlflow.start_run(run_name="search") as parent:
-        objective = tuning.make_objective(data, epochs=2, experiment_id=experiment,
-                                          parent_run_id=parent.info.run_id)
+        objective = partial(demo_objective(data, experiment), parent_run_id=parent.info.run_id)
         trials = tuning.trials_starting_from([ADAM_POINT, DIVERGING_POINT], SPACE)
         fmin(objective, SPACE, algo=tpe.suggest, max_evals=3, trials=trials, show_progressbar=False,
              rstate=np.random.default_rng(0))
         best = tuning.log_search_summary(trials.results, "unit test")
     ok, failed, drawn = trials.results
     assert ok["status"] == STATUS_OK and ok["loss"] > 0 and ok["config"]["optimizer"] == "adam"
-    assert failed["status"] == STATUS_FAIL and "TrainingDiverged" in failed["failure"]
+    assert failed["status"] == STATUS_FAIL and "diverged" in failed["failure"]
     assert best is min((ok, drawn), key=lambda result: result.get("loss", math.inf))
     runs = tuning.trial_runs(parent.info.run_id, experiment)
     assert list(runs["run_id"]) == [ok["run_id"], failed["run_id"], drawn["run_id"]]
     assert list(runs["status"])[:2] == ["FINISHED", "FAILED"]
     assert runs["metrics.val_rmse"].iloc[0] == pytest.approx(ok["loss"])
-    assert runs["tags.failure"].iloc[1].startswith("TrainingDiverged")
+    assert runs["tags.failure"].iloc[1] == "training diverged"
     assert set(runs[f"tags.{tuning.TAG}"]) == {tuning.TRIAL}
     summary = mlflow.get_run(parent.info.run_id).data
     assert summary.tags[tuning.TAG] == tuning.SEARCH

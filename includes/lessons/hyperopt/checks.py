@@ -1,9 +1,11 @@
 """Checks for lab 03.1L (Hyperopt on Spark)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from includes.labs.checks import LabChecks, value_or
+from includes.labs.checks import LabChecks, attempt, value_or
 
 ACTIVATIONS = {"relu", "tanh", "elu"}
 OPTIMIZERS = {"adam", "sgd", "rmsprop"}
@@ -82,6 +84,100 @@ def check_search_space(space, draws: int = 80):
               hint="Put momentum inside the SGD option: {'name': 'sgd', 'momentum': hp.uniform('momentum', 0.8, 0.99)}.")
 
 
+# Two configurations whose outcome does not depend on how the learner trains: with a learning rate of 1e-6
+# the model barely moves from its initial weights, so its validation RMSE is about the root mean square
+# of the targets; with SGD at a learning rate of 1000 the weights overflow within the first steps.
+BARELY_TRAINED = {"learning_rate": 1e-6, "width": 32, "depth": 1, "activation": "relu", "optimizer": {"name": "adam"}}
+DIVERGING = {"learning_rate": 1000.0, "width": 64, "depth": 2, "activation": "relu",
+             "optimizer": {"name": "sgd", "momentum": 0.99}}
+
+
+def _child_runs(parent_run_id: str, experiment_id: str):
+    import mlflow
+
+    return mlflow.search_runs(experiment_ids=[experiment_id],
+                              filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}'")
+
+
+def check_objective(objective, y_val, experiment_id: str):
+    """Step 2: the objective, judged by what it returns and logs for two known configurations.
+
+    It is called as ``objective(params, parent_run_id)`` with no MLflow run active, as on a Spark worker.
+    """
+    import mlflow
+    from hyperopt import STATUS_FAIL, STATUS_OK
+
+    client = mlflow.MlflowClient()
+    reference = float(np.sqrt(np.mean(np.square(np.asarray(y_val, dtype="float64")))))
+    with LabChecks("Step 2: the objective") as check:
+        parent = client.create_run(experiment_id, run_name="objective check")
+        parent_id = parent.info.run_id
+        result, error = attempt(objective, dict(BARELY_TRAINED), parent_id)
+        client.set_terminated(parent_id)
+        if not check(error is None and isinstance(result, dict),
+                     ok="The objective returns a dict for a configuration drawn from the space.",
+                     problem=f"Called with a configuration, the objective should return a dict; "
+                             f"it {'raised ' + error if error else 'returned ' + type(result).__name__}.",
+                     hint="Read the configuration's settings from the flat `config`, and end the function with "
+                          "return {'loss': ..., 'status': STATUS_OK} (plus the config)."):
+            return
+        loss = value_or(math.nan, lambda: float(result.get("loss")))
+        check(lambda: result.get("status") == STATUS_OK and math.isfinite(loss),
+              ok=f"It reports a successful trial with a finite loss ({loss:.3f}).",
+              problem=f"For a trial that trained normally, the result should hold status STATUS_OK ('ok') and a "
+                      f"finite number as 'loss'; it holds status {result.get('status')!r} and loss {result.get('loss')!r}.",
+              hint="Return {'loss': <the validation RMSE as a float>, 'status': STATUS_OK}.")
+        squared = reference ** 2
+        close = 0.6 * reference <= loss <= 1.6 * reference
+        check(close,
+              ok=f"The loss is the validation RMSE of the configuration it was given ({loss:.3f}; a model "
+                 f"that has barely trained scores about {reference:.2f}).",
+              problem=(f"With a learning rate of 1e-6 the model barely trains, so its validation RMSE is about "
+                       f"{reference:.2f}; your loss is {loss:.3f}, about its square: it looks like the mean "
+                       "squared error, not its root.")
+              if 0.6 * squared <= loss <= 1.6 * squared and not close else
+              (f"With a learning rate of 1e-6 the model barely trains, so its validation RMSE is about "
+               f"{reference:.2f}; your loss is {loss:.3f}, which only a model that learned could reach: "
+               "the objective does not seem to use the configuration it is given.")
+              if loss < 0.6 * reference else
+              f"The loss ({loss:.3f}) should be the validation RMSE of the trained model (about {reference:.2f} "
+              "for this configuration).",
+              hint="Build the model from the configuration's settings (learning rate included), and score it on "
+                   "the validation rows with the RMSE: evaluate's first value is the loss (MSE), the RMSE "
+                   "metric comes after it.")
+        children = value_or([], _child_runs, parent_id, experiment_id)
+        check(lambda: len(children) == 1,
+              ok="It logs one MLflow run, nested under the parent run it is given.",
+              problem=f"The objective should log one run whose parent is the run it is given; found "
+                      f"{len(children)} such run(s). On a Spark worker no run is active, so `nested=True` "
+                      "alone starts an unrelated top-level run.",
+              hint="mlflow.start_run(experiment_id=..., parent_run_id=..., nested=True): pass the parent's "
+                   "id and the experiment explicitly.")
+        logged = value_or(math.nan, lambda: float(children["metrics.val_rmse"].iloc[0]))
+        check(lambda: math.isclose(logged, loss, rel_tol=1e-4)
+              and {"params.learning_rate", "params.width"} <= set(children.columns)
+              and children["params.learning_rate"].notna().iloc[0],
+              ok="The run holds the configuration as parameters and the same val_rmse as the loss.",
+              problem="The nested run should hold the configuration as parameters and the loss as the "
+                      f"metric val_rmse; it holds val_rmse {logged!r}"
+                      + ("" if "params.learning_rate" in getattr(children, "columns", []) else " and no parameters")
+                      + ".",
+              hint="Inside the run: mlflow.log_params(config) and mlflow.log_metric('val_rmse', ...).")
+        parent = client.create_run(experiment_id, run_name="objective check, diverging")
+        diverged, error = attempt(objective, dict(DIVERGING), parent.info.run_id)
+        client.set_terminated(parent.info.run_id)
+        status = diverged.get("status") if isinstance(diverged, dict) else None
+        check(error is None and status == STATUS_FAIL,
+              ok="A configuration whose training diverges comes back as STATUS_FAIL, and the search goes on.",
+              problem=(f"A configuration whose training diverges made the objective raise {error}; "
+                       "an exception stops the whole search.") if error else
+                      (f"A configuration whose training diverges (SGD at a learning rate of 1000) should return "
+                       f"status STATUS_FAIL ('fail'); it returned status {status!r} with loss "
+                       f"{diverged.get('loss') if isinstance(diverged, dict) else diverged!r}."),
+              hint="Test the validation RMSE with math.isfinite (a diverged model scores NaN) and return "
+                   "{'status': STATUS_FAIL} without a loss in that case.")
+
+
 def check_search(trials, parent_run_id: str, budget: int):
     """Step 2: a SparkTrials search that ran trials in parallel, each one a child run of the parent."""
     from .helpers import METRIC, SEARCH, TAG, most_at_once, trial_runs
@@ -99,13 +195,12 @@ def check_search(trials, parent_run_id: str, budget: int):
                       f"it ran {len(results)}, {len(succeeded)} succeeded.",
               hint="fmin(objective, space, algo=tpe.suggest, max_evals=BUDGET, trials=spark_trials, ...)")
         runs = trial_runs(parent_run_id)
-        check(lambda: len(runs) == len(results) > 0
-              and set(runs["run_id"]) == {result.get("run_id") for result in results},
+        check(lambda: len(runs) == len(results) > 0,
               ok=f"Each trial logged a child run under the parent run ({len(runs)} child runs).",
               problem=f"Each trial should be a child run of the parent run {str(parent_run_id)[:8]}…; "
                       f"found {len(runs)} child runs for {len(results)} trials.",
-              hint="Make the objective with tuning.make_objective(..., parent_run_id=parent.info.run_id) "
-                   "inside `with mlflow.start_run(...) as parent:`.")
+              hint="Inside `with mlflow.start_run(...) as parent:`, give fmin your objective with the parent's "
+                   "id bound to it: partial(objective, parent_run_id=parent.info.run_id).")
         check(lambda: most_at_once(runs) >= 2,
               ok=f"Trials ran in parallel: up to {most_at_once(runs) if len(runs) else 0} at the same time.",
               problem="No two trials ran at the same time: the search did not run in parallel.",
@@ -130,7 +225,8 @@ def check_tuning_paid_off(best: dict, trials, untuned_val_rmse: float):
         check(lambda: best.get("status") == "ok" and best["loss"] == lowest,
               ok=f"`best` is the successful trial with the lowest validation RMSE ({lowest:.3f}).",
               problem=f"`best` should be the successful trial with the lowest loss ({lowest:.3f}).",
-              hint="best = tuning.best_result(spark_trials.results)")
+              hint="Keep the results whose status is STATUS_OK, then take min(..., key=lambda result: "
+                   "result['loss']); a failed trial has no loss.")
         check(lambda: loss < untuned_val_rmse,
               ok=f"Tuning beat the untuned model: {loss:.3f} vs {untuned_val_rmse:.3f} "
                  f"({1 - loss / untuned_val_rmse:.0%} lower).",
@@ -139,7 +235,7 @@ def check_tuning_paid_off(best: dict, trials, untuned_val_rmse: float):
                    "then run the search again; a larger BUDGET gives TPE more to learn from.")
 
 
-def check_final_model(model, config: dict, X_full, X_test, y_test, test_rmse: float):
+def check_final_model(model, config: dict, X_full, y_full, X_test, y_test, test_rmse: float):
     """Step 4: the winner's configuration, retrained on train + validation, scored once on test."""
     from includes.common.baselines import rmse
 
@@ -148,14 +244,16 @@ def check_final_model(model, config: dict, X_full, X_test, y_test, test_rmse: fl
         check(lambda: hidden == [int(config["width"])] * int(config["depth"]),
               ok=f"The model has the winner's {config.get('depth')} hidden layer(s) of {config.get('width')} units.",
               problem="The final model should have the best configuration's depth and width.",
-              hint="final_model = tuning.build_model(best['config'], X_full)")
+              hint="Build the final model from best['config'] with the lab's build_model.")
         mean = value_or(None, lambda: np.asarray(model.get_layer("normalize").mean).ravel())
-        check(lambda: np.allclose(mean, np.asarray(X_full).mean(axis=0), rtol=1e-3, atol=1e-3),
+        check(lambda: np.allclose(mean, np.asarray(X_full).mean(axis=0), rtol=1e-3, atol=1e-3)
+              and len(y_full) == len(X_full),
               ok="It was built on train + validation (its normalizer learned their means).",
               problem="The final model should be built and trained on train + validation together.",
-              hint="X_full = np.concatenate([X_train, X_val]); build and fit the model on X_full.")
+              hint="Join the training and validation rows (np.concatenate), features and targets alike, and "
+                   "build and fit the model on them.")
         actual = value_or(float("nan"), lambda: rmse(y_test, np.asarray(model(np.asarray(X_test), training=False))))
         check(lambda: abs(float(test_rmse) - actual) < 1e-3,
               ok=f"Test RMSE {actual:.3f}, measured once on the test set.",
               problem=f"`test_rmse` ({test_rmse}) should be the final model's RMSE on the test set ({actual:.3f}).",
-              hint="test_rmse = final_model.evaluate(X_test, y_test, verbose=0)[1]")
+              hint="Score the final model on X_test and y_test: evaluate's second value is the RMSE.")

@@ -1,19 +1,12 @@
-"""Hyperparameter tuning for module 03 (demo 03.1 and lab 03.1L).
+"""Hyperparameter tuning for module 03 (demo 03.1 and lab 03.1L): what the searches share around the objective.
 
-One objective serves every search of the module: it trains the course's
-housing model for one sampled configuration and records the trial as an MLflow
-run nested under the search's parent run. It works the same on the driver
-(``Trials``, Optuna) and inside a Spark task (``SparkTrials``), where no MLflow
-run is active: the parent run's id, the experiment's id and the tracking URI
-travel with the function, and every trial starts its own run from them.
-
-    objective = make_objective(data, epochs=5, experiment_id=..., parent_run_id=parent.info.run_id)
-    best = fmin(objective, space, algo=tpe.suggest, max_evals=20, trials=Trials())
-
-A trial that fails (an exception, or a loss that is not finite because training
-diverged) returns ``STATUS_FAIL`` and ends its run as FAILED, so one bad
-configuration never stops the search. ``leaderboard()`` ranks every search in
-the MLflow store by its best validation RMSE.
+The objective itself (train one configuration, score it on validation, log it as an MLflow run nested under
+the search's parent run, return Hyperopt's result) is the lesson: demo 03.1 shows it in a cell and lab 03.1L
+asks the learner to write it. This module holds what surrounds it: turning a sampled configuration into flat
+settings (``flatten``) and a model (``build_model``), the untuned baseline (``train_and_score``), given first
+trials (``trials_starting_from``), the search's summary on its parent run (``log_search_summary``), the trial
+runs and how many ran at once (``trial_runs``, ``most_at_once``), and a ``leaderboard()`` that ranks every
+search in the MLflow store by its best validation RMSE.
 """
 from __future__ import annotations
 
@@ -39,10 +32,6 @@ class TuningData(NamedTuple):
     y_train: object
     X_val: object
     y_val: object
-
-
-class TrainingDiverged(ArithmeticError):
-    """Training ended with a loss that is not a number (NaN or infinite)."""
 
 
 def quiet_spark_trials() -> None:
@@ -140,54 +129,6 @@ def train_and_score(config: dict, data: TuningData, epochs: int, seed: int = 42,
     if not np.isfinite(predictions).all():
         return math.nan  # diverged: the weights, and so the predictions, overflowed
     return rmse(data.y_val, predictions)
-
-
-def make_objective(data: TuningData, *, epochs: int, experiment_id: str, parent_run_id: str,
-                   seed: int = 42):
-    """A Hyperopt objective that trains one configuration and logs it as a nested MLflow run.
-
-    It returns Hyperopt's result dict: ``{"status": "ok", "loss": <val RMSE>, ...}``, or
-    ``{"status": "fail", "failure": <why>, ...}`` when the trial fails. Both also carry the flat
-    ``config`` and the trial's MLflow ``run_id``.
-
-    The function only refers to plain values (arrays, ids, numbers, the tracking URI) and to this
-    module, so SparkTrials can send it to Spark's Python workers, which import ``includes``
-    themselves and log to the same MLflow store as the notebook.
-    """
-    import mlflow
-    import mlflow.tensorflow
-
-    # The trials log what matters themselves. Autologging would also write a checkpoint per epoch
-    # into every trial, which costs far more than the trial's training on small data.
-    mlflow.tensorflow.autolog(disable=True)
-    tracking_uri = mlflow.get_tracking_uri()
-
-    def objective(params: dict) -> dict:
-        import mlflow
-        from hyperopt import STATUS_FAIL, STATUS_OK
-
-        mlflow.set_tracking_uri(tracking_uri)
-        config = flatten(params)
-        run_id = None
-        try:
-            # parent_run_id makes the run a child of the search whether or not a run is active in
-            # this process: on a Spark worker none is; in the notebook the parent is.
-            with mlflow.start_run(experiment_id=experiment_id, parent_run_id=parent_run_id, nested=True,
-                                  tags={TAG: TRIAL}) as run:
-                run_id = run.info.run_id
-                mlflow.log_params(config)
-                val_rmse = train_and_score(config, data, epochs, seed=seed)
-                if not math.isfinite(val_rmse):
-                    raise TrainingDiverged(f"validation RMSE is {val_rmse}: training diverged")
-                mlflow.log_metric(METRIC, val_rmse)
-        except Exception as error:  # noqa: BLE001 - a failed trial must not stop the search
-            failure = f"{type(error).__name__}: {error}"[:500]
-            if run_id is not None:
-                mlflow.MlflowClient().set_tag(run_id, "failure", failure)
-            return {"status": STATUS_FAIL, "failure": failure, "config": config, "run_id": run_id}
-        return {"status": STATUS_OK, "loss": val_rmse, "config": config, "run_id": run_id}
-
-    return objective
 
 
 def results_table(results: list[dict]):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import subprocess
@@ -39,7 +38,10 @@ def serve_model(model_uri: str, port: int | None = None, timeout: float = 120.0)
     command = [sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri, "--host", "127.0.0.1",
                "--port", str(port), "--env-manager", "local", "--workers", "1"]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+                                   # the server starts `uvicorn` from this Python's environment, even when that
+                                   # environment's bin directory is not on the PATH (a kernel started directly)
+                                   "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])})
     try:
         deadline = time.monotonic() + timeout
         while not _ready(url):
@@ -56,11 +58,3 @@ def serve_model(model_uri: str, port: int | None = None, timeout: float = 120.0)
         except subprocess.TimeoutExpired:
             server.kill()
 
-
-def score(url: str, frame) -> list:
-    """POST a pandas DataFrame to a served model's /invocations and return its predictions."""
-    body = json.dumps({"dataframe_split": frame.to_dict(orient="split")}).encode()
-    request = urllib.request.Request(f"{url}/invocations", data=body,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())["predictions"]
