@@ -33,6 +33,16 @@ def _shown(value) -> str:
     return "[" + ", ".join(f"{v:.4g}" for v in value.ravel()) + "]"
 
 
+
+def _mistake_behind(value, mistakes, otherwise: str) -> str:
+    """The hint of the first known wrong answer that ``value`` (a single number) matches, else ``otherwise``."""
+    if value is not None and np.ndim(value) == 0:
+        for wrong, hint in mistakes:
+            if np.isclose(value, wrong):
+                return hint
+    return otherwise
+
+
 def _keras_bank_like(hidden_weights, output_weights, activation=None):
     """A Keras model with the given weights and no biases (Keras kernels are input × node)."""
     import keras
@@ -106,14 +116,13 @@ def check_mse(mse):
             return "Your function raised an error on numpy arrays: use numpy's element-wise arithmetic."
         if table.ndim > 0:
             return "You return one squared error per row: average them into one number."
-        for value, mistake in ((150, "That is the sum of the squared errors: take their mean."),
-                               (20 / 3, "That is the mean absolute error: square the errors instead."),
-                               (np.sqrt(50), "That is the root of the MSE (the RMSE): leave out the square root."),
-                               (0, "You squared the mean error, where positive and negative errors cancel: "
-                                   "square each error first, then average.")):
-            if np.isclose(table, value):
-                return mistake
-        return "Square each error (prediction minus actual), then take the mean."
+        return _mistake_behind(table, ((150, "That is the sum of the squared errors: take their mean."),
+                                       (20 / 3, "That is the mean absolute error: square the errors instead."),
+                                       (np.sqrt(50), "That is the root of the MSE (the RMSE): leave out the square "
+                                                     "root."),
+                                       (0, "You squared the mean error, where positive and negative errors cancel: "
+                                           "square each error first, then average.")),
+                               "Square each error (prediction minus actual), then take the mean.")
 
     with LabChecks("Step 2: the mean squared error") as check:
         check(lambda: table.ndim == 0 and np.isclose(table, 50),
@@ -142,22 +151,20 @@ def check_mse(mse):
 def check_slope(slope):
     """01.0L step 3: slope of the squared error for one weight = 2 × error × input value."""
     one = _float_array(slope, -4.0, 3.0)
-    def slope_hint():
-        for value, mistake in ((24, "The sign is flipped: the error is prediction minus actual, and the slope "
-                                    "keeps its sign (negative here: the prediction is too low)."),
-                               (-12, "You left out the factor 2 that comes from differentiating the square."),
-                               (-8, "You left out the value of the node feeding the weight (3 here)."),
-                               (-96, "Square's slope is 2 × error, not the squared error.")):
-            if one is not None and one.ndim == 0 and np.isclose(one, value):
-                return mistake
-        return ("Multiply three things: 2 × error (the loss's slope at the output), the value feeding the "
-                "weight, and the activation's slope (1 here).")
+    slope_hint = _mistake_behind(
+        one, ((24, "The sign is flipped: the error is prediction minus actual, and the slope keeps its sign "
+                   "(negative here: the prediction is too low)."),
+              (-12, "You left out the factor 2 that comes from differentiating the square."),
+              (-8, "You left out the value of the node feeding the weight (3 here)."),
+              (-96, "Square's slope is 2 × error, not the squared error.")),
+        "Multiply three things: 2 × error (the loss's slope at the output), the value feeding the weight, and "
+        "the activation's slope (1 here).")
 
     with LabChecks("Step 3: the slope") as check:
         check(lambda: np.isclose(one, -24),
               ok="slope(-4, 3) = 2 × (-4) × 3 = -24.",
               problem=f"slope(error=-4, node_value=3) should be 2 × (-4) × 3 = -24, not {_shown(one)}.",
-              hint=slope_hint())
+              hint=slope_hint)
         check(lambda: np.allclose(slope(-4.0, np.array([5.0, 1.0])), [-40, -8]),
               ok="For the bank network's output weights (hidden values 5 and 1) the slopes are -40 and -8.",
               problem="slope(-4, np.array([5, 1])) should give one slope per weight: [-40, -8].",
@@ -184,21 +191,19 @@ def check_slope(slope):
 def check_gradient_step(gradient_step):
     """01.0L step 3: new weights = weights - learning_rate × slopes."""
     one = _float_array(gradient_step, 2.0, -24.0, 0.01)
-    def step_hint():
-        for value, mistake in ((1.76, "You moved with the slope: a step goes against it (the weight should rise "
-                                      "when the slope is negative)."),
-                               (26, "The step ignores the learning rate: scale the slope by it first."),
-                               (2.01, "The step uses only the slope's sign: its size should scale with the slope."),
-                               (0.24, "You return the change, not the new weight: add the change to the weight.")):
-            if one is not None and one.ndim == 0 and np.isclose(one, value):
-                return mistake
-        return "Move against the slope: subtract learning_rate × slope from the weight."
+    step_hint = _mistake_behind(
+        one, ((1.76, "You moved with the slope: a step goes against it (the weight should rise when the slope is "
+                     "negative)."),
+              (26, "The step ignores the learning rate: scale the slope by it first."),
+              (2.01, "The step uses only the slope's sign: its size should scale with the slope."),
+              (0.24, "You return the change, not the new weight: add the change to the weight.")),
+        "Move against the slope: subtract learning_rate × slope from the weight.")
 
     with LabChecks("Step 3: the gradient-descent step") as check:
         check(lambda: np.isclose(one, 2.24),
               ok="gradient_step(2, -24, 0.01) = 2 - 0.01 × (-24) = 2.24: a negative slope raises the weight.",
               problem=f"gradient_step(2, -24, 0.01) should be 2 - 0.01 × (-24) = 2.24, not {_shown(one)}.",
-              hint=step_hint())
+              hint=step_hint)
         check(lambda: np.allclose(gradient_step(BANK_OUTPUT_WEIGHTS, np.array([-40.0, -8.0]), 0.01), [2.4, -0.92]),
               ok="It works on arrays: output weights [2, -1] with slopes [-40, -8] become [2.4, -0.92].",
               problem="gradient_step([2, -1], [-40, -8], 0.01) should be [2.4, -0.92].",
