@@ -33,7 +33,6 @@ def _shown(value) -> str:
     return "[" + ", ".join(f"{v:.4g}" for v in value.ravel()) + "]"
 
 
-
 def _mistake_behind(value, mistakes, otherwise: str) -> str:
     """The hint of the first known wrong answer that ``value`` (a single number) matches, else ``otherwise``."""
     if value is not None and np.ndim(value) == 0:
