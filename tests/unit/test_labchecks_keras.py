@@ -57,9 +57,19 @@ def functional_wide_and_deep():
     return keras.Model(inputs, layers.Dense(1)(layers.Concatenate()([inputs, hidden])))
 
 
+def functional_tanh_layers():
+    """Bounded hidden activations and a free output: its initial outputs are small for any input, yet it
+    can learn any price."""
+    inputs = keras.Input(shape=(8,))
+    hidden = layers.Dense(24, activation="tanh")(layers.Dense(48, activation="tanh")(inputs))
+    return keras.Model(inputs, layers.Dense(1)(hidden))
+
+
 @pytest.mark.parametrize("build", [
     regression_model,
     functional_wide_and_deep,
+    functional_tanh_layers,
+    lambda: regression_model(hidden_activation="sigmoid"),
     lambda: keras.Sequential([keras.Input(shape=(8,)), layers.Dense(128, activation="elu"), layers.Dropout(0.1),
                               layers.Dense(32, activation="relu"), layers.Dense(8, activation="relu"),
                               layers.Dense(1)]),
@@ -72,6 +82,7 @@ def test_regression_model_accepts_other_designs(build):
     (dict(output_units=8), "exactly one unit"),
     (dict(hidden_activation=None), "non-linear activation"),
     (dict(output_activation="sigmoid"), "Leave the output layer without an activation"),
+    (dict(hidden_activation="tanh", output_activation="tanh"), "Leave the output layer without an activation"),
     (dict(n_features=1), "8 features wide"),
 ])
 def test_regression_model_names_the_mistake(wrong, hint, capsys):

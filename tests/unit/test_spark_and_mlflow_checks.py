@@ -140,6 +140,12 @@ def test_registered_champion(experiment, capsys):
     made = client.create_model_version("unit-test-model", info.model_uri, run_id=best)
     client.set_registered_model_alias("unit-test-model", "champion", made.version)
     checks.check_registered(client, "unit-test-model", best)
+    # a mistake from older tutorials: the client's call given a runs:/ path, which it stores unresolved
+    unresolved = client.create_model_version("unit-test-model", f"runs:/{best}/model", run_id=best)
+    client.set_registered_model_alias("unit-test-model", "champion", unresolved.version)
+    with pytest.raises(LabCheckFailed):
+        checks.check_registered(client, "unit-test-model", best)
+    assert "points at no model MLflow can load" in capsys.readouterr().out
 
 
 # --- Step 5: the REST request, against a real `mlflow models serve` -----------------------------------------

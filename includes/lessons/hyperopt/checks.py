@@ -179,10 +179,10 @@ def check_objective(objective, y_val, experiment_id: str):
 
 
 def check_search(trials, parent_run_id: str, budget: int):
-    """Step 2: a SparkTrials search that ran trials in parallel, each one a child run of the parent."""
+    """Step 3: a SparkTrials search that ran trials in parallel, each one a child run of the parent."""
     from .helpers import METRIC, SEARCH, TAG, most_at_once, trial_runs
 
-    with LabChecks("Step 2: the search on Spark") as check:
+    with LabChecks("Step 3: the search on Spark") as check:
         check(lambda: type(trials).__name__ == "SparkTrials" and trials.parallelism >= 2,
               ok=f"The search used SparkTrials with parallelism {getattr(trials, 'parallelism', '?')}.",
               problem=f"The search should use SparkTrials(parallelism=2); it used {type(trials).__name__}.",
@@ -217,11 +217,11 @@ def check_search(trials, parent_run_id: str, budget: int):
 
 
 def check_tuning_paid_off(best: dict, trials, untuned_val_rmse: float):
-    """Step 3: the best trial, found in code, beats the untuned model on validation."""
+    """Step 4: the best trial, found in code, beats the untuned model on validation."""
     results = [result for result in getattr(trials, "results", trials) if result.get("status") == "ok"]
     lowest = min(result["loss"] for result in results) if results else float("nan")
     loss = value_or(float("nan"), lambda: float(best["loss"]))
-    with LabChecks("Step 3: did tuning pay?") as check:
+    with LabChecks("Step 4: did tuning pay?") as check:
         check(lambda: best.get("status") == "ok" and best["loss"] == lowest,
               ok=f"`best` is the successful trial with the lowest validation RMSE ({lowest:.3f}).",
               problem=f"`best` should be the successful trial with the lowest loss ({lowest:.3f}).",
@@ -236,10 +236,10 @@ def check_tuning_paid_off(best: dict, trials, untuned_val_rmse: float):
 
 
 def check_final_model(model, config: dict, X_full, y_full, X_test, y_test, test_rmse: float):
-    """Step 4: the winner's configuration, retrained on train + validation, scored once on test."""
+    """Step 5: the winner's configuration, retrained on train + validation, scored once on test."""
     from includes.common.baselines import rmse
 
-    with LabChecks("Step 4: the final model") as check:
+    with LabChecks("Step 5: the final model") as check:
         hidden = value_or([], lambda: [layer.units for layer in model.layers if hasattr(layer, "units")][:-1])
         check(lambda: hidden == [int(config["width"])] * int(config["depth"]),
               ok=f"The model has the winner's {config.get('depth')} hidden layer(s) of {config.get('width')} units.",

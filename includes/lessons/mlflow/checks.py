@@ -68,6 +68,17 @@ def check_registered(client, model_name: str, best_run_id: str):
               hint="Register the model logged by the best run (its runs:/ URI), then move the alias to the "
                    "version that registration returns.")
 
+        import mlflow
+
+        loaded = value_or(None, mlflow.pyfunc.load_model, f"models:/{model_name}/{version.version}")
+        check(lambda: loaded is not None,
+              ok="MLflow finds a loadable model behind the champion.",
+              problem=f"The champion version points at no model MLflow can load: nothing is logged at its "
+                      f"source, {getattr(version, 'source', '?')}.",
+              hint="Give the registry the logged model's own address: mlflow.register_model resolves a runs:/ "
+                   "URI, but MlflowClient's lower-level call stores its source as given, so it needs the "
+                   "model URI that logging returned (models:/m-…).")
+
 
 def check_scored(scored, expected_predictions, expected_rows: int):
     """Step 4: every test row scored on Spark, matching local predictions."""
