@@ -96,3 +96,14 @@ def test_imports_follow_the_wings(path):
         other = [f"includes.lessons.{r}" for target, r in _course_imports(path)
                  if target == "lessons" and r and r != room]
         assert not other, f"{path.relative_to(REPO_ROOT)} imports another module's room {other}"
+
+
+CHECK_MODULES = sorted(LESSONS.glob("*/*checks.py"))
+
+
+@pytest.mark.parametrize("path", CHECK_MODULES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_checks_run_learner_code_only_through_the_one_runner(path):
+    """An `except` in a check module could swallow a blank; attempt()/value_or() let it through."""
+    handlers = [node.lineno for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.ExceptHandler)]
+    assert not handlers, (f"{path.relative_to(REPO_ROOT)} catches exceptions itself (lines {handlers}): "
+                          "run the learner's code through includes.labs.checks.attempt() or value_or()")

@@ -27,11 +27,8 @@ def _is_whole(value) -> bool:
 def check_search_space(space, draws: int = 80):
     """Step 1: five dimensions of the right kinds, with momentum only for SGD."""
     with LabChecks("Step 1: the search space") as check:
-        drawn, error = [], ""
-        try:
-            drawn = _draws(space, draws)
-        except Exception as problem:  # noqa: BLE001 - reported as a failed check below
-            error = f" ({type(problem).__name__}: {problem})"
+        drawn, problem = attempt(_draws, space, draws)
+        drawn, error = drawn or [], f" ({problem})" if problem else ""
         if not check(bool(drawn) and all(isinstance(point, dict) for point in drawn),
                      ok=f"Hyperopt draws configurations from `space` ({draws} tried).",
                      problem="Hyperopt could not draw configurations from `space`" + error + ".",

@@ -45,11 +45,7 @@ def check_best_run(best_run_id, runs):
 def check_registered(client, model_name: str, best_run_id: str):
     """Step 3: the best run's model, registered, with the alias champion."""
     with LabChecks("Step 3: the registered model") as check:
-        version = None
-        try:
-            version = client.get_model_version_by_alias(model_name, "champion")
-        except Exception:  # noqa: BLE001 - reported as a failed check below
-            pass
+        version = value_or(None, client.get_model_version_by_alias, model_name, "champion")
         names = [] if version is not None else \
             value_or([], lambda: sorted(client.get_registered_model(model_name).aliases))
         check(version is not None,
