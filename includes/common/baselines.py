@@ -71,6 +71,10 @@ def compare_with_baseline(rmse_model: float, rmse_baseline: float, target: float
     return gain
 
 
+DIVERGED_HINT = ("The RMSE is not a number: training diverged (the loss blew up). Lower the learning rate, "
+                 "and check that the inputs are standardized.")
+
+
 def check_beats_baseline(rmse: float, baseline_rmse: float, small: bool, target: float = FULL_COURSE_TARGET,
                          required_on_small_data: bool = True, title: str = "Step 5: beating the baseline",
                          measured: str = "Test RMSE",
@@ -86,4 +90,4 @@ def check_beats_baseline(rmse: float, baseline_rmse: float, small: bool, target:
                   + (" (the comparison counts on the full data, COURSE_SMALL_DATA=0)." if needed is None else ".")),
               problem=f"{measured} {rmse:.3f} should be more than {needed or 0:.0%} better than "
                       f"the baseline's {baseline_rmse:.3f} (it is {gain:+.0%}).",
-              hint=hint)
+              hint=hint if math.isfinite(rmse) else DIVERGED_HINT)
