@@ -89,6 +89,12 @@ def _gans():
     checks.check_losses(blank_function, blank_function)
 
 
+def _object_detection():
+    from includes.lessons.object_detection import checks
+
+    checks.check_iou(blank_function)
+
+
 CASES = {
     "keras.fundamentals_checks": _keras_fundamentals,
     "keras.checks": _keras,
@@ -99,6 +105,7 @@ CASES = {
     "cnns.checks": _cnns,
     "transfer_learning.checks": _transfer_learning,
     "gans.checks": _gans,
+    "object_detection.checks": _object_detection,
 }
 
 
