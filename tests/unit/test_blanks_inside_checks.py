@@ -95,7 +95,14 @@ def _object_detection():
     checks.check_iou(blank_function)
 
 
+def _introduction():
+    from includes.lessons.introduction import checks
+
+    checks.check_flop_count(blank_function)
+
+
 CASES = {
+    "introduction.checks": _introduction,
     "keras.fundamentals_checks": _keras_fundamentals,
     "keras.checks": _keras,
     "mlflow.checks": _mlflow,

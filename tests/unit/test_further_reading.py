@@ -1,0 +1,65 @@
+"""Every module ends its last demo with a "## Further reading" cell: where to go next, with real links.
+
+The last demo of a module is the highest-numbered notebook in `notebooks/NN_<topic>/` that is neither a student
+lab nor a solution. Read without running anything.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from includes.labs import is_student_lab
+from includes.settings import REPO_ROOT
+
+MODULE_FOLDERS = sorted(path for path in (REPO_ROOT / "notebooks").iterdir()
+                        if path.is_dir() and re.match(r"^\d\d_", path.name))
+LINK = re.compile(r"\[[^\]]+\]\((https?://[^)\s]+)\)")
+
+# LEAD, please read: notebooks that other helpers of session 5 are writing or rewriting, whose Further reading
+# cell they add themselves. Each entry is a strict xfail: once the merged notebook has its cell, the test
+# reports XPASS(strict) and fails, as a reminder to delete the entry here. Keyed by the notebook's number.
+AWAITING_FURTHER_READING = {
+    "01.5": "01.5 Overfitting and regularization is new (another helper); it becomes module 01's last demo",
+    "09.1": "09.1 Object detection is being rewritten (another helper)",
+}
+
+
+def last_demo(module):
+    demos = sorted(path for path in module.glob("*.ipynb") if not is_student_lab(path))
+    return demos[-1] if demos else None
+
+
+def _param(module):
+    demo = last_demo(module)
+    number = demo.name.split("_", 1)[0] if demo else ""
+    marks = []
+    if number in AWAITING_FURTHER_READING:
+        marks = [pytest.mark.xfail(strict=True, reason=AWAITING_FURTHER_READING[number])]
+    return pytest.param(module, id=demo.name if demo else module.name, marks=marks)
+
+
+@pytest.mark.parametrize("module", [_param(module) for module in MODULE_FOLDERS])
+def test_the_last_demo_of_every_module_ends_with_further_reading(module):
+    demo = last_demo(module)
+    assert demo is not None, f"{module.name} has no demo notebook"
+    cells = json.loads(demo.read_text())["cells"]
+    last = "".join(cells[-1]["source"])
+    assert cells[-1]["cell_type"] == "markdown" and "## Further reading" in last, (
+        f"{demo.relative_to(REPO_ROOT)} should end with a markdown cell '## Further reading': "
+        "the references for the module, one line each saying why to read it")
+    links = LINK.findall(last)
+    assert links, f"{demo.relative_to(REPO_ROOT)}: the Further reading cell has no [text](https://...) link"
+
+
+def test_reading_lists_stay_short():
+    """3-7 references per module (a line may hold a paper and its companion site)."""
+    for module in MODULE_FOLDERS:
+        demo = last_demo(module)
+        last = "".join(json.loads(demo.read_text())["cells"][-1]["source"])
+        if "## Further reading" not in last:
+            continue  # the test above reports it
+        items = [line for line in last.splitlines() if line.startswith("- ")]
+        assert 3 <= len(items) <= 7, f"{demo.name}: {len(items)} references; keep 3 to 7"
+        assert all(LINK.search(item) for item in items), f"{demo.name}: every reference line needs its link"
