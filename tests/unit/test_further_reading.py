@@ -22,7 +22,6 @@ LINK = re.compile(r"\[[^\]]+\]\((https?://[^)\s]+)\)")
 # reports XPASS(strict) and fails, as a reminder to delete the entry here. Keyed by the notebook's number.
 AWAITING_FURTHER_READING = {
     "01.5": "01.5 Overfitting and regularization is new (another helper); it becomes module 01's last demo",
-    "09.1": "09.1 Object detection is being rewritten (another helper)",
 }
 
 
