@@ -88,7 +88,8 @@ class Server:
                                         stdin=subprocess.DEVNULL, start_new_session=True)
 
     def wait_until_answering(self, url: str, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
         while not answers(url):
             if self.process.poll() is not None:
                 pytest.fail(f"{self.command[0]} stopped before answering ({self.process.returncode}):\n"
@@ -97,6 +98,7 @@ class Server:
                 pytest.fail(f"nothing answered on {url} within {timeout:.0f} s:\n{self.log.read_text()[-2000:]}",
                             pytrace=False)
             time.sleep(0.3)
+        print(f"{Path(self.command[0]).name} answered on {url} after {time.monotonic() - started:.1f} s")
 
     def stop(self) -> None:
         """Ask politely (SIGTERM), then insist (SIGKILL), for the server and every process below it."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM_ARGS, VIEWPORT, Server, chromium_path, missing, screenshot
+from browser_support import CHROMIUM_ARGS, VIEWPORT, Server, chromium_path, missing, screenshot, SCREENSHOTS
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +39,7 @@ def page(chromium, tmp_path, request):
     """
     from playwright.sync_api import sync_playwright
 
+    (SCREENSHOTS / f"{request.node.name}-failed.png").unlink(missing_ok=True)  # from an earlier failure
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"), executable_path=str(chromium), headless=True,
