@@ -11,7 +11,8 @@ if [ -x "$CHROMIUM" ] || command -v chromium >/dev/null 2>&1; then
     exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "Chromium is not installed and this machine has no apt-get: install Chromium yourself (as /usr/bin/chromium or 'chromium' on the PATH) to run the browser tests."
+    echo "Chromium is not installed and this machine has no apt-get: to run the browser tests," \
+         "install Chromium yourself (as /usr/bin/chromium or 'chromium' on the PATH)."
     exit 0
 fi
 if [ "$(id -u)" = 0 ]; then
@@ -19,7 +20,8 @@ if [ "$(id -u)" = 0 ]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     as_root=(sudo -n)
 else
-    echo "Chromium is not installed and installing it needs root: run 'sudo apt-get install chromium' to run the browser tests."
+    echo "Chromium is not installed and installing it needs root:" \
+         "run 'sudo apt-get install chromium' to run the browser tests."
     exit 0
 fi
 

@@ -54,6 +54,18 @@ def missing(sentence: str):
     pytest.skip(sentence)
 
 
+def require_chromium() -> Path:
+    """The Chromium to drive; without it (or without Playwright) the test skips, or fails under CI."""
+    path = chromium_path()
+    if path is None:
+        missing("Chromium is not installed (/usr/bin/chromium): run scripts/install_browser.sh to test in a browser")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing("Playwright for Python is not installed in this environment, so nothing can drive Chromium")
+    return path
+
+
 def screenshot(page, name: str) -> Path:
     """Save what the page shows now as build/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -8,19 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM_ARGS, VIEWPORT, Server, chromium_path, missing, screenshot, SCREENSHOTS
+from browser_support import CHROMIUM_ARGS, SCREENSHOTS, VIEWPORT, Server, require_chromium, screenshot
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    path = chromium_path()
-    if path is None:
-        missing("Chromium is not installed (/usr/bin/chromium): run scripts/install_browser.sh to test in a browser")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing("Playwright for Python is not installed in this environment, so nothing can drive Chromium")
-    return path
+    return require_chromium()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -41,7 +41,8 @@ def write_lab_settings(folder) -> None:
 
 @pytest.fixture
 def committed_notebook():
-    """01.1 as committed; if JupyterLab wrote to it anyway, it is put back (after the server stopped) and the test fails."""
+    """01.1 as committed; if JupyterLab wrote to it anyway, it is put back (once the server has stopped)
+    and the test fails."""
     path = ROOT / "notebooks" / NOTEBOOK_FOLDER / NOTEBOOK
     committed = path.read_bytes()
     yield path
@@ -93,7 +94,8 @@ def test_jupyterlab_runs_linear_regression(committed_notebook, start_server, pag
     # Done when every code cell shows an execution count ("[*]" while it runs, "[ ]" before).
     page.wait_for_function(
         """() => {
-            const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+            const shown = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt';
+            const prompts = [...document.querySelectorAll(shown)];
             return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
         }""", timeout=120_000, polling=500)
 

@@ -40,7 +40,8 @@ def names_in_store(tracking_uri: str) -> tuple[list[str], list[str]]:
         return [], []
     with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as store:
         try:
-            experiments = [row[0] for row in store.execute("SELECT name FROM experiments WHERE lifecycle_stage = 'active'")]
+            experiments = [row[0] for row in
+                           store.execute("SELECT name FROM experiments WHERE lifecycle_stage = 'active'")]
             models = [row[0] for row in store.execute("SELECT name FROM registered_models")]
         except sqlite3.OperationalError:  # a store MLflow has not created its tables in yet
             return [], []
