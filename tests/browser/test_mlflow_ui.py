@@ -90,11 +90,15 @@ def mlflow_ui_command(port: int, tracking_uri: str, artifact_root: str) -> list[
 
 
 def close_announcement(page) -> None:
-    """MLflow may greet a new browser with a modal announcement (of its new model registry UI) over the list."""
+    """MLflow may greet a new browser with a modal announcement (of its new model registry UI) over the list.
+
+    (Its assistant's side panel may open too, beside the list; it hides nothing the test looks at.)
+    """
     announcement = page.get_by_role("dialog")
     if announcement.count() and announcement.first.is_visible():
-        page.keyboard.press("Escape")
+        announcement.first.get_by_role("button", name="Close").click()
         announcement.first.wait_for(state="hidden")
+        page.locator(".du-bois-light-modal-mask").first.wait_for(state="hidden")  # the grey veil fades out last
 
 
 def test_mlflow_ui_lists_02_1_experiment_and_model(store_with_02_1, start_server, page, tmp_path):
