@@ -70,3 +70,11 @@ def test_progress_bars_keep_only_their_last_state():
     notebook.cells.append(cell)
     build_site.collapse_progress_updates(notebook)
     assert [output["text"] for output in notebook.cells[0].outputs] == ["training: 2/2\nloss 0.3\n", "done\n"]
+
+
+def test_only_selects_notebooks_by_name():
+    """`--only` builds a subset (the browser test builds a one-page site with it)."""
+    build_site = load_build_site()
+    assert [p.name for p in build_site.course_notebooks("01.1_linear_regression")] == ["01.1_linear_regression.ipynb"]
+    assert {p.name for p in build_site.course_notebooks("02.1*")} == {"02.1_mlflow.ipynb", "02.1L_mlflow_lab.ipynb"}
+    assert all(p.parent.name == "solutions" for p in build_site.course_notebooks("02.1L*"))
