@@ -32,6 +32,7 @@ course: setup
 		--ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 test: setup
+	@bash scripts/install_browser.sh
 	$(PY) -m pytest
 
 unit: setup
@@ -40,9 +41,10 @@ unit: setup
 labs: setup
 	$(PY) -c 'import sys; from includes.labs.generator import main; sys.exit(main())'
 
+# One web worker and no GenAI job runner: each would import MLflow again (a minute to start on 2 cores).
 mlflow-ui: setup
 	@mkdir -p "$$($(SETTING) home)/mlflow"
-	$(VENV)/bin/mlflow ui --host 127.0.0.1 --port $(MLFLOW_PORT) \
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(VENV)/bin/mlflow ui --host 127.0.0.1 --port $(MLFLOW_PORT) --workers 1 \
 		--backend-store-uri "$$($(SETTING) tracking-uri)" \
 		--default-artifact-root "$$($(SETTING) artifact-root)"
 

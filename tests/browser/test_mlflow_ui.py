@@ -104,13 +104,10 @@ def close_announcement(page) -> None:
 def test_mlflow_ui_lists_02_1_experiment_and_model(store_with_02_1, start_server, page, tmp_path):
     tracking_uri, artifact_root = store_with_02_1
     port = free_port()
-    # What a test adds to `make mlflow-ui`, to start in seconds rather than a minute on 2 busy cores: one web
-    # worker (the default four each import MLflow) and no job runner (another process importing MLflow, for
-    # GenAI jobs that listing runs and models never uses).
-    command = [*mlflow_ui_command(port, tracking_uri, artifact_root), "--workers", "1"]
+    command = mlflow_ui_command(port, tracking_uri, artifact_root)
     os.makedirs(tracking_uri.removeprefix("sqlite:///").rsplit("/", 1)[0], exist_ok=True)  # as the Makefile does
     env = {**os.environ, "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
-           "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+           "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # as the Makefile's recipe sets it
     server = start_server(command, ROOT, env, tmp_path / "mlflow-ui.log")
     base = f"http://127.0.0.1:{port}"
     server.wait_until_answering(f"{base}/health", timeout=120)
