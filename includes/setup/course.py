@@ -74,6 +74,12 @@ class Course:
         return self._experiment_id
 
     # --- names the learner shares a workspace with ------------------------------------------------------
+    def experiment_name(self, notebook: str | None = None) -> str:
+        """The MLflow experiment of this notebook, or of another notebook of the course (by its setup name),
+        for this learner: ``dl-course/04.2 Horovod`` on a laptop, ``/Users/<you>/dl-course/04.2 Horovod`` on
+        Databricks."""
+        return tracking.experiment_name(notebook or self.notebook, self.user)
+
     def model_name(self, base: str) -> str:
         """The learner's own registry name for one of the course's models, e.g. ``model_name("house-price")``:
         ``dl-course-house-price`` on a laptop, ``dl-course-<you>-house-price`` where a class shares the registry,

@@ -32,7 +32,13 @@ def on_databricks() -> bool:
 
 
 def check_python(version_info=sys.version_info) -> None:
-    """Stop with one sentence if the kernel is not the Python the course needs."""
+    """Stop with one sentence if the kernel is not the Python the course needs.
+
+    A Databricks runtime brings its own Python (3.11 on 15.4 LTS, 3.12 on 17.3 LTS): the course adapts to it
+    there (requirements/databricks-<runtime>.txt) instead of refusing it.
+    """
+    if on_databricks():
+        return
     if tuple(version_info[:2]) != REQUIRED_PYTHON:
         found = ".".join(str(part) for part in version_info[:3])
         needed = ".".join(str(part) for part in REQUIRED_PYTHON)
