@@ -201,6 +201,7 @@ def post_to_leaderboard(parent_run, tags: dict, params: dict, metrics: dict) -> 
     A learner without write access there is told so in one sentence, and still sees their own searches.
     """
     import mlflow
+    from databricks.sdk.errors import DatabricksError  # mlflow's own dependency
 
     from includes.setup import identity, tracking
 
@@ -219,10 +220,11 @@ def post_to_leaderboard(parent_run, tags: dict, params: dict, metrics: dict) -> 
                          params=[mlflow.entities.Param(key, str(value)) for key, value in params.items()])
         client.set_terminated(entry.info.run_id)
         return True
-    except mlflow.exceptions.MlflowException as error:
+    except (mlflow.exceptions.MlflowException, DatabricksError) as error:  # the run, or the /Shared folder
+        reason = getattr(error, "error_code", None) or type(error).__name__
         print(f"Your search is not on the class leaderboard: you may not write to the experiment {name} "
-              f"({error.error_code}; your instructor can give you CAN EDIT on it), so the leaderboard below "
-              "shows your own searches with the class's.")
+              f"({reason}; your instructor can give you CAN EDIT on it), so the leaderboard shows your own "
+              "searches with the class's.")
         return False
 
 
