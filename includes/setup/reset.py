@@ -68,6 +68,8 @@ def reset_course(user: str | None = None) -> list[str]:
     elif home_is_shared() and (home / "mlflow" / "mlflow.db").exists():
         # Only this learner's part of the class's store; the client is pointed at it without touching
         # the kernel's own MLflow settings.
+        import mlflow
+
         uri = local_tracking_uri(home)
         removed += _learners_tracking_data(mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri), user, False)
         artifacts = Path(urlparse(local_artifact_root(home)).path) / slugify(user)

@@ -114,11 +114,31 @@ def get_or_create_experiment(name: str, artifact_location: str | None = None) ->
         return found.experiment_id
 
 
+def open_local_store(home: Path) -> None:
+    """Create (or upgrade) the local store's tables, one process at a time.
+
+    Two kernels that open a new store at the same moment (two notebooks started together, or two learners
+    on a shared course folder) would otherwise both run MLflow's table migrations, and one of them fails
+    ("table ... already exists"). A lock file next to the database makes the second wait for the first; for
+    an existing store this costs one query.
+    """
+    import fcntl
+
+    import mlflow
+
+    local_store(home).mkdir(parents=True, exist_ok=True)
+    with open(local_store(home) / ".opening.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        mlflow.MlflowClient(tracking_uri=local_tracking_uri(home)).search_experiments(max_results=1)
+
+
 def use_experiment(notebook: str, home: Path, user: str | None = None) -> str:
     """Create (first run) or reuse (every later run) the notebook's experiment, and select it."""
     import mlflow
 
     mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
+    if not on_databricks():
+        open_local_store(home)
     artifact_location = None if on_databricks() else local_artifact_dir(home, notebook, user)
     experiment_id = get_or_create_experiment(experiment_name(notebook, user), artifact_location)
     mlflow.set_experiment(experiment_id=experiment_id)

@@ -105,9 +105,9 @@ def test_two_learners_share_the_store_and_the_leaderboard_and_nothing_else(noteb
     assert len(client.search_model_versions("name = 'dl-course-ada-tiny'")) == 2
     assert len(client.search_model_versions("name = 'dl-course-ben-tiny'")) == 1
     champion = client.get_model_version_by_alias("dl-course-ada-tiny", "champion")
-    assert champion.version == "2" and client.get_run(champion.run_id).info.experiment_id == \
+    assert str(champion.version) == "2" and client.get_run(champion.run_id).info.experiment_id == \
         experiments["ada"].experiment_id, "ada's champion is the model of her own latest run"
-    assert client.get_model_version_by_alias("dl-course-ben-tiny", "champion").version == "1"
+    assert str(client.get_model_version_by_alias("dl-course-ben-tiny", "champion").version) == "1"
 
     # Shared: one store (above) and one leaderboard, which each learner sees whole.
     board = client.get_experiment_by_name("dl-course/leaderboard")
