@@ -13,6 +13,9 @@ cell) can change a variable and the next call sees it.
 ``COURSE_USER``          Who is taking the course (default: the workspace user on
                          Databricks, the operating-system user elsewhere); the
                          learner's folders, experiments and models carry it.
+``COURSE_UC_SCHEMA``     ``<catalog>.<schema>`` where learners may create models,
+                         used when the workspace registers models in Unity
+                         Catalog (the registry URI starts with ``databricks-uc``).
 ``COURSE_SMALL_DATA``    ``1``/``true``/``yes``/``on``: the quick, small-data
                          version of every notebook (the test suite's default).
 ``COURSE_TEST_RUN``      Set by the test suite: quieter Spark (no UI, no console
@@ -40,6 +43,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 HOME_ENV = "COURSE_HOME"
 USER_ENV = "COURSE_USER"
+UC_SCHEMA_ENV = "COURSE_UC_SCHEMA"
 SMALL_ENV = "COURSE_SMALL_DATA"
 TEST_RUN_ENV = "COURSE_TEST_RUN"
 MIRROR_ENV = "COURSE_DATA_MIRROR"
@@ -88,6 +92,22 @@ def home_override() -> Path | None:
 def user_override() -> str | None:
     """The learner's name from ``COURSE_USER``, or None when it is unset."""
     return _value(USER_ENV) or None
+
+
+def uc_schema() -> tuple[str, str] | None:
+    """``(catalog, schema)`` from ``COURSE_UC_SCHEMA=catalog.schema``, or None when it is unset.
+
+    A value that is not two non-empty parts separated by one dot is refused with a sentence, since a model
+    registered under a wrong schema would fail much later, far from the setting.
+    """
+    value = _value(UC_SCHEMA_ENV)
+    if not value:
+        return None
+    parts = value.split(".")
+    if len(parts) != 2 or not all(part.strip() for part in parts):
+        raise ValueError(f"{UC_SCHEMA_ENV} should read <catalog>.<schema> (for example main.dl_course), "
+                         f"not {value!r}.")
+    return parts[0].strip(), parts[1].strip()
 
 
 def mirror_dir() -> Path | None:

@@ -73,6 +73,25 @@ class Course:
         self.mlflow  # noqa: B018 - selects (and creates) the experiment
         return self._experiment_id
 
+    # --- names the learner shares a workspace with ------------------------------------------------------
+    def experiment_name(self, notebook: str | None = None) -> str:
+        """The MLflow experiment of this notebook, or of another notebook of the course (by its setup name),
+        for this learner: ``dl-course/04.2 Horovod`` on a laptop, ``/Users/<you>/dl-course/04.2 Horovod`` on
+        Databricks."""
+        return tracking.experiment_name(notebook or self.notebook, self.user)
+
+    def model_name(self, base: str) -> str:
+        """The learner's own registry name for one of the course's models, e.g. ``model_name("house-price")``:
+        ``dl-course-house-price`` on a laptop, ``dl-course-<you>-house-price`` where a class shares the registry,
+        ``<catalog>.<schema>.dl_course_<you>_house_price`` in Unity Catalog. The name is reserved in the
+        registry and tagged with you, so ``reset_course()`` removes exactly your models."""
+        self.mlflow  # noqa: B018 - the registry is the one this notebook's MLflow uses
+        return tracking.reserve_model(tracking.model_name(base, self.user), self.user)
+
+    def horovod_np(self, processes: int) -> int:
+        """HorovodRunner's ``np`` for ``processes`` processes on this cluster (negative on a single node)."""
+        return environment.horovod_runner_np(processes, environment.cluster_workers(self.spark))
+
     def describe(self) -> str:
         flag = "ON (quick run)" if self.small else "off (full course)"
         where = "Databricks" if self.on_databricks else "local"
@@ -125,6 +144,7 @@ def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True,
     show_lab_errors_plainly()  # a blank or a failed check reads as its sentence, not as a traceback
     _quiet_logs()
     _use_this_environment_for_tools()
+    environment.install_runtime_packages()  # Databricks only, once: what the runtime lacks, then a restart
     user = identity.learner()  # first: every folder and name below is the learner's own
     home = paths.course_home(user)
     home.mkdir(parents=True, exist_ok=True)
@@ -140,7 +160,7 @@ def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True,
         notebook=notebook,
         user=user,
         home=home,
-        work_dir=paths.notebook_work_dir(home, notebook, clean=clean),
+        work_dir=paths.notebook_work_dir(home, notebook, clean=clean, user=user),
         small=settings.small_data(),
         seed=seed,
         on_databricks=environment.on_databricks(),

@@ -33,19 +33,47 @@ def course_home(user: str) -> Path:
     return settings.LOCAL_HOME
 
 
-def work_root(home: Path) -> Path:
-    """The parent of every notebook's working folder (TensorBoard reads its logs here)."""
+def home_is_shared() -> bool:
+    """Whether several learners write into one course home, so that each needs a folder of their own in it.
+
+    On Databricks the default home is already the learner's own (one folder per user), but a ``COURSE_HOME``
+    set on a cluster is shared by everyone on it. Locally, ``COURSE_USER`` marks a shared home (a class on one
+    JupyterHub, each learner with their own ``COURSE_USER``): a single learner on a laptop sets neither, and
+    keeps the short layout (``work/<notebook>``, experiments ``dl-course/<notebook>``), which is what the
+    Makefile, TensorBoard and the lessons' text show.
+    """
+    if on_databricks():
+        return settings.home_override() is not None
+    return settings.user_override() is not None
+
+
+def work_root(home: Path, user: str | None = None) -> Path:
+    """The parent of the learner's working folders: ``work/`` alone, ``work/<user>/`` in a shared home.
+
+    Without a user it is the parent of everyone's (what TensorBoard reads).
+    """
+    if user is not None and home_is_shared():
+        return home / "work" / slugify(user)
     return home / "work"
 
 
-def notebook_work_dir(home: Path, notebook: str, clean: bool = True) -> Path:
-    """A folder of the notebook's own, emptied at the start of each run.
+def notebook_work_dir(home: Path, notebook: str, clean: bool = True, user: str | None = None) -> Path:
+    """A folder of the notebook's own (and, in a shared home, the learner's own), emptied at each run.
 
     Emptying it makes every notebook safe to run again from the top: files a
-    previous run left (checkpoints, Parquet, logs) never leak into this one.
+    previous run left (checkpoints, Parquet, logs) never leak into this one,
+    and another learner's run of the same notebook never touches it.
     """
-    folder = work_root(home) / slugify(notebook)
+    folder = work_root(home, user) / slugify(notebook)
     if clean and folder.exists():
         shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def learners_own_folders(home: Path, user: str) -> list[Path]:
+    """What ``reset_course`` may delete for ``user``: the whole home when it is theirs alone, else only their
+    working folders (the shared MLflow store, Keras' and Spark's caches stay for the others)."""
+    if home_is_shared():
+        return [work_root(home, user)]
+    return [home]

@@ -60,3 +60,19 @@ def test_downloads_nothing_itself(path):
 def test_cells_stay_short(path):
     long_cells = [index for index, cell in enumerate(code_cells(path)) if len(source(cell).splitlines()) > 40]
     assert not long_cells, f"{path.name}: code cells {long_cells} are over 40 lines; split them"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS_PIP = re.compile(r"""run_line_magic\(\s*["']pip|%pip\s|["']-m["'],\s*["']pip|\bpip\.main\(""")
+INSTALL_STEP = "includes/setup/environment.py"  # install_runtime_packages(): Databricks only, once, then a restart
+
+
+def test_only_the_setup_installs_packages():
+    """Notebooks never install anything (above); the course's code installs packages in exactly one place:
+    the Databricks install step, which %pip-installs requirements/databricks-<runtime>.txt."""
+    places = {}
+    for path in sorted([*(ROOT / "includes").rglob("*.py"), *(ROOT / "scripts").rglob("*.py")]):
+        hits = RUNS_PIP.findall(path.read_text())
+        if hits:
+            places[path.relative_to(ROOT).as_posix()] = len(hits)
+    assert places == {INSTALL_STEP: 1}, f"package installation outside the setup's install step: {places}"

@@ -19,3 +19,20 @@ def test_reset_removes_work_folders_and_the_tracking_store(monkeypatch, tmp_path
     assert removed == [f"folder {home}"] and not home.exists()
     assert not (home / "mlflow" / "mlflow.db").exists()
     assert reset_course() == []  # a second reset has nothing left to do
+
+
+def test_a_shared_local_course_folder_names_everything_after_the_learner(monkeypatch, tmp_path):
+    """COURSE_USER marks a course folder several learners share (a JupyterHub); without it, the short names."""
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
+    monkeypatch.delenv("COURSE_USER", raising=False)
+    assert paths.notebook_work_dir(tmp_path, "01.2 Keras", user="ada") == tmp_path / "work" / "01.2-keras"
+    assert tracking.experiment_name("01.2 Keras", "ada") == "dl-course/01.2 Keras"
+    assert tracking.model_name("house-price", "ada") == "dl-course-house-price"
+    assert paths.learners_own_folders(tmp_path, "ada") == [tmp_path]
+
+    monkeypatch.setenv("COURSE_USER", "Ada L.")
+    assert paths.notebook_work_dir(tmp_path, "01.2 Keras", user="Ada L.") == tmp_path / "work" / "ada-l." / "01.2-keras"
+    assert tracking.experiment_name("01.2 Keras", "Ada L.") == "dl-course/ada-l./01.2 Keras"
+    assert tracking.model_name("house-price", "Ada L.") == "dl-course-ada-l.-house-price"
+    assert tracking.leaderboard_experiment_name() == "dl-course/leaderboard"
+    assert paths.learners_own_folders(tmp_path, "Ada L.") == [tmp_path / "work" / "ada-l."]

@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 from hyperopt import STATUS_FAIL, STATUS_OK, fmin, hp, tpe
 from hyperopt.pyll import scope
+from mlflow.protos.databricks_pb2 import PERMISSION_DENIED
 
 from includes.lessons.hyperopt import helpers as tuning
+from includes.setup import identity
 from includes.setup.tracking import configure_tracking, use_experiment
 
 SPACE = {
@@ -125,18 +127,22 @@ def test_search_summary_and_trial_runs_of_a_search_with_a_failure(experiment, da
     assert summary.params["best_optimizer"] == best["config"]["optimizer"]
 
 
-def _search(experiment_id, name, val_rmse, user="ada"):
+def _search(experiment_id, name, val_rmse, user="ada", monkeypatch=None):
     results = [{"status": "ok", "loss": val_rmse, "config": {"width": 8}},
                {"status": "fail", "failure": "boom", "config": {"width": 16}}]
-    with mlflow.start_run(experiment_id=experiment_id, run_name=name, tags={"mlflow.user": user}):
+    monkeypatch.setenv("COURSE_USER", user)  # the learner the entry on the class leaderboard names
+    with mlflow.start_run(experiment_id=experiment_id, run_name=name):
         tuning.log_search_summary(results, "unit test")
+    monkeypatch.delenv("COURSE_USER")
 
 
-def test_leaderboard_ranks_the_searches_of_every_experiment(experiment, tmp_path):
+def test_leaderboard_ranks_the_searches_of_the_shared_experiment(experiment, tmp_path, monkeypatch):
     other = use_experiment("99.4 Other", tmp_path)
-    _search(experiment, "middle", 0.7)
-    _search(other, "best", 0.5)
-    _search(experiment, "worst", 0.9, user="grace")
+    _search(experiment, "middle", 0.7, monkeypatch=monkeypatch)
+    _search(other, "best", 0.5, monkeypatch=monkeypatch)
+    _search(experiment, "worst", 0.9, user="grace", monkeypatch=monkeypatch)
+    entries = mlflow.search_runs(experiment_names=["dl-course/leaderboard"])
+    assert sorted(entries["tags.dl_course.learner"]) == ["ada", "ada", "grace"]
     with mlflow.start_run(experiment_id=experiment, run_name="not a search"):
         mlflow.log_metric("val_rmse", 0.1)
     board = tuning.leaderboard()
@@ -147,6 +153,23 @@ def test_leaderboard_ranks_the_searches_of_every_experiment(experiment, tmp_path
     assert list(board["who"]) == ["ada", "ada", "grace"]
     assert list(tuning.leaderboard(top=1)["search"]) == ["best"]
     assert list(tuning.leaderboard(one_per_person=True)["search"]) == ["best", "worst"]
+
+
+def test_a_learner_who_cannot_post_is_told_so_and_still_sees_their_searches(experiment, monkeypatch, capsys):
+    create_run = mlflow.MlflowClient.create_run
+
+    def refuse_on_the_leaderboard(client, experiment_id, *args, **kwargs):
+        if mlflow.get_experiment(experiment_id).name == "dl-course/leaderboard":
+            raise mlflow.exceptions.MlflowException("no", error_code=PERMISSION_DENIED)
+        return create_run(client, experiment_id, *args, **kwargs)
+
+    monkeypatch.setattr(mlflow.MlflowClient, "create_run", refuse_on_the_leaderboard)
+    _search(experiment, "mine", 0.6, user="ada", monkeypatch=monkeypatch)
+    told = capsys.readouterr().out
+    assert "not on the class leaderboard" in told and "PERMISSION_DENIED" in told
+    assert told.count(". ") == 0, "one sentence"
+    board = tuning.leaderboard()  # the laptop's learner, whose experiments hold the search
+    assert list(board["search"]) == ["mine"] and list(board["who"]) == [identity.learner()]
 
 
 def test_results_table_and_best_result():

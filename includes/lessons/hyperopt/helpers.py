@@ -5,8 +5,11 @@ the search's parent run, return Hyperopt's result) is the lesson: demo 03.1 show
 asks the learner to write it. This module holds what surrounds it: turning a sampled configuration into flat
 settings (``flatten``) and a model (``build_model``), the untuned baseline (``train_and_score``), given first
 trials (``trials_starting_from``), the search's summary on its parent run (``log_search_summary``), the trial
-runs and how many ran at once (``trial_runs``, ``most_at_once``), and a ``leaderboard()`` that ranks every
-search in the MLflow store by its best validation RMSE.
+runs and how many ran at once (``trial_runs``, ``most_at_once``), and the class's ``leaderboard()``.
+
+The leaderboard is one experiment the whole class shares (``/Shared/dl-course/leaderboard`` on Databricks,
+``dl-course/leaderboard`` in a local store): each finished search posts an entry there, tagged with its
+learner, because a learner cannot search the others' own experiments (their permissions hide them).
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ import numpy as np
 # The tag that marks the runs of module 03: "search" on a search's parent run, "trial" on each trial.
 TAG = "dl_course.tuning"
 SEARCH, TRIAL = "search", "trial"
+SOURCE_TAG = "dl_course.source_run"  # on a leaderboard entry: the search's parent run, in its learner's experiment
+NOTEBOOK_TAG = "dl_course.notebook"
 METRIC = "val_rmse"
 # The configuration of housing_model's defaults: what "untuned" means in this module.
 UNTUNED = {"learning_rate": 0.001, "width": 64, "depth": 2, "activation": "relu", "optimizer": "adam"}
@@ -158,20 +163,69 @@ def best_result(results: list[dict]) -> dict:
 
 
 def log_search_summary(results: list[dict], method: str) -> dict:
-    """Record a finished search on the active (parent) run; return its best trial's result.
+    """Record a finished search on the active (parent) run, post it to the class leaderboard, and return its
+    best trial's result.
 
-    The parent run gets the tag that puts it on the leaderboard, the search method, how many trials
-    ran and failed, the best trial's validation RMSE (as ``val_rmse``) and its configuration (as
-    ``best_*`` parameters).
+    The parent run gets the tag that marks a search, the search method, how many trials ran and failed, the
+    best trial's validation RMSE (as ``val_rmse``) and its configuration (as ``best_*`` parameters). The same
+    summary goes to the shared leaderboard experiment (``post_to_leaderboard``).
     """
     import mlflow
 
     best = best_result(results)
     failed = sum(result.get("status") != "ok" for result in results)
-    mlflow.set_tags({TAG: SEARCH, "search_method": method})
-    mlflow.log_params({f"best_{key}": value for key, value in best["config"].items()})
-    mlflow.log_metrics({METRIC: best["loss"], "trials": len(results), "failed_trials": failed})
+    tags = {TAG: SEARCH, "search_method": method}
+    params = {f"best_{key}": value for key, value in best["config"].items()}
+    metrics = {METRIC: best["loss"], "trials": len(results), "failed_trials": failed}
+    mlflow.set_tags(tags)
+    mlflow.log_params(params)
+    mlflow.log_metrics(metrics)
+    post_to_leaderboard(mlflow.active_run(), tags, params, metrics)
     return best
+
+
+def _leaderboard_experiment() -> tuple[str, str | None]:
+    """The shared leaderboard's name and id (created by the first learner to post), or None if it is missing."""
+    import mlflow
+
+    from includes.setup import tracking
+
+    name = tracking.leaderboard_experiment_name()
+    found = mlflow.get_experiment_by_name(name)
+    return name, (found.experiment_id if found is not None else None)
+
+
+def post_to_leaderboard(parent_run, tags: dict, params: dict, metrics: dict) -> bool:
+    """Copy a search's summary into the class's shared experiment, tagged with the learner; True when it did.
+
+    A learner without write access there is told so in one sentence, and still sees their own searches.
+    """
+    import mlflow
+    from databricks.sdk.errors import DatabricksError  # mlflow's own dependency
+
+    from includes.setup import identity, tracking
+
+    learner = identity.learner()
+    name, experiment_id = _leaderboard_experiment()
+    experiment = mlflow.get_experiment(parent_run.info.experiment_id)
+    try:
+        if experiment_id is None:
+            experiment_id = tracking.get_or_create_experiment(name, tracking.leaderboard_artifact_location())
+        client = mlflow.MlflowClient()
+        entry = client.create_run(experiment_id, run_name=parent_run.info.run_name, tags={
+            **tags, tracking.LEARNER_TAG: learner, SOURCE_TAG: parent_run.info.run_id,
+            NOTEBOOK_TAG: experiment.name.rsplit("/", 1)[-1]})
+        client.log_batch(entry.info.run_id,
+                         metrics=[mlflow.entities.Metric(key, float(value), 0, 0) for key, value in metrics.items()],
+                         params=[mlflow.entities.Param(key, str(value)) for key, value in params.items()])
+        client.set_terminated(entry.info.run_id)
+        return True
+    except (mlflow.exceptions.MlflowException, DatabricksError) as error:  # the run, or the /Shared folder
+        reason = getattr(error, "error_code", None) or type(error).__name__
+        print(f"Your search is not on the class leaderboard: you may not write to the experiment {name} "
+              f"({reason}; your instructor can give you CAN EDIT on it), so the leaderboard shows your own "
+              "searches with the class's.")
+        return False
 
 
 def trial_runs(parent_run_id: str, experiment_id: str | None = None):
@@ -200,29 +254,55 @@ def most_at_once(runs) -> int:
     return most
 
 
-def leaderboard(top: int = 10, one_per_person: bool = False):
-    """Every search in the MLflow store, best validation RMSE first.
+def _searches(experiment_ids: list[str]):
+    import mlflow
 
-    On a tracking server that a whole class shares, these are everyone's searches, with who ran
-    each, from which notebook, how, and with which configuration. With ``one_per_person``, only
-    each person's best search is kept: the class's ranking.
+    if not experiment_ids:
+        return None
+    return mlflow.search_runs(experiment_ids=experiment_ids,
+                              filter_string=f"tags.`{TAG}` = '{SEARCH}' AND attributes.status = 'FINISHED'")
+
+
+def leaderboard(top: int = 10, one_per_person: bool = False):
+    """The class's searches, best validation RMSE first: every entry of the shared leaderboard experiment,
+    plus the learner's own searches that are not on it (posted before it existed, or not allowed to post).
+
+    Each row says who ran the search, from which notebook, how, and with which configuration. With
+    ``one_per_person``, only each person's best search is kept: the class's ranking.
     """
     import mlflow
     import pandas as pd
 
-    runs = mlflow.search_runs(search_all_experiments=True, order_by=[f"metrics.{METRIC} ASC"],
-                              filter_string=f"tags.`{TAG}` = '{SEARCH}' AND attributes.status = 'FINISHED'")
+    from includes.setup import identity, tracking
+
+    learner = identity.learner()
+    board_name, board_id = _leaderboard_experiment()
     columns = ["who", "notebook", "search", "method", METRIC, "trials", "when"]
+    frames = []
+    posted = _searches([board_id] if board_id else [])
+    if posted is not None and len(posted):
+        posted = posted.assign(who=posted[f"tags.{tracking.LEARNER_TAG}"], notebook=posted[f"tags.{NOTEBOOK_TAG}"])
+        frames.append(posted)
+    folder = tracking.experiment_folder(learner)
+    own_experiments = {experiment.experiment_id: experiment.name for experiment in
+                       mlflow.search_experiments(filter_string=f"name LIKE '{folder}%'")
+                       if experiment.name.startswith(folder) and experiment.name != board_name}
+    own = _searches(list(own_experiments))
+    if own is not None and len(own):
+        if frames:
+            own = own[~own["run_id"].isin(set(posted[f"tags.{SOURCE_TAG}"]))]
+        own = own.assign(who=learner, notebook=own["experiment_id"].map(own_experiments).str.rsplit("/", n=1).str[-1])
+        frames.append(own)
+    runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not len(runs):
         return pd.DataFrame(columns=columns)
-    runs = runs.dropna(subset=[f"metrics.{METRIC}"])
-    if one_per_person:  # already sorted, so the first row of each person is their best
-        runs = runs.drop_duplicates(subset=["tags.mlflow.user"], keep="first")
+    runs = runs.dropna(subset=[f"metrics.{METRIC}"]).sort_values(f"metrics.{METRIC}", kind="stable")
+    if one_per_person:  # sorted, so the first row of each person is their best
+        runs = runs.drop_duplicates(subset=["who"], keep="first")
     runs = runs.head(top)
-    names = {experiment.experiment_id: experiment.name for experiment in mlflow.search_experiments()}
     board = pd.DataFrame({
-        "who": runs.get("tags.mlflow.user"),
-        "notebook": runs["experiment_id"].map(names).str.rsplit("/", n=1).str[-1],
+        "who": runs["who"],
+        "notebook": runs["notebook"],
         "search": runs.get("tags.mlflow.runName"),
         "method": runs.get("tags.search_method"),
         METRIC: runs[f"metrics.{METRIC}"].round(4),
