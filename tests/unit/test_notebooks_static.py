@@ -76,3 +76,17 @@ def test_only_the_setup_installs_packages():
         if hits:
             places[path.relative_to(ROOT).as_posix()] = len(hits)
     assert places == {INSTALL_STEP: 1}, f"package installation outside the setup's install step: {places}"
+
+
+# "$100,000 ... $250,000" in one paragraph is read as LaTeX between two dollar signs: the text between them
+# renders as garbled maths in JupyterLab (seen in 01.1). Amounts of money are written "\$100,000".
+UNESCAPED_MONEY = re.compile(r"(?<!\\)\$(?=\d{1,3}(?:,\d{3})+|\d+k\b)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_amounts_of_money_are_not_read_as_maths(path):
+    markdown = ["".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]
+                if cell["cell_type"] == "markdown"]
+    found = [match.group(0) + text[match.end():match.end() + 8]
+             for text in markdown for match in UNESCAPED_MONEY.finditer(text)]
+    assert not found, f"escape the dollar sign of {found} as \\$ so it is not read as the start of maths"
