@@ -160,12 +160,12 @@ class Trained:
     def __init__(self, train_loss, val_loss, logits=False):
         self.losses, self.logits = {"train": train_loss, "val": val_loss}, logits
 
-    def predict(self, X, batch_size=None, verbose=0):
-        which, y = ("train", Y_FIT) if X is X_FIT else ("val", Y_HELD_OUT)
+    def __call__(self, X, training=False):
+        which, y = ("train", Y_FIT) if np.all(X == 0) else ("val", Y_HELD_OUT)
         right = math.exp(-self.losses[which])
         probabilities = np.full((len(y), 10), (1 - right) / 9)
         probabilities[np.arange(len(y)), y] = right
-        return np.log(probabilities) + 3.0 if self.logits else probabilities
+        return (np.log(probabilities) + 3.0 if self.logits else probabilities)[:len(X)]
 
 
 def gap_check(model, small=False):

@@ -14,13 +14,16 @@ import numpy as np
 
 from includes.labs.checks import LabChecks, attempt, value_or
 
-from .helpers import cross_entropy, prior_cross_entropy
+from .helpers import class_probabilities, cross_entropy, prior_cross_entropy
 
-# Full course: 2,000 training images, 10,000 validation images, up to 40 epochs. The unregularized network of
-# the lab ends near train 0.11 / validation 0.92 (gap 0.81); early stopping alone gives about 0.31 / 0.52.
+# Full course: 2,000 training images, 10,000 validation images, up to 40 epochs. Measured (2026-11-29): the
+# lab's unregularized network ends at training loss 0.11 / validation 0.92 (gap 0.81); two layers of 128 units
+# with dropout 0.5 and early stopping 0.30 / 0.50 (gap 0.19); early stopping alone 0.31 / 0.52; dropout 0.5 with
+# AdamW(weight_decay=0.3) and early stopping 0.28 / 0.50; an L2 penalty of 0.1 underfits at 0.62 / 0.69.
 FULL_COURSE_GAP = 0.30
 FULL_COURSE_VAL_LOSS = 0.55
-# Small data: the same 2,000 training images, 4,000 validation images, up to 15 epochs.
+# Small data: the same 2,000 training images, 4,000 validation images, up to 15 epochs. Measured: the
+# unregularized network 0.16 / 0.65 (gap 0.49); the 128-unit solution 0.37 / 0.52 (gap 0.15).
 SMALL_DATA_GAP = 0.30
 SMALL_DATA_VAL_LOSS = 0.60
 
@@ -47,7 +50,7 @@ def check_measure(measure, model, X_train, y_train, X_val, y_val, history=None):
     train_loss, val_loss = numbers if numbers else (None, None)
     right_train, right_val = cross_entropy(model, X_train, y_train), cross_entropy(model, X_val, y_val)
     logged = getattr(history, "history", None) or {}
-    accuracy = {"train": float(np.mean(model.predict(X_train, verbose=0).argmax(axis=1) == np.ravel(y_train)))}
+    train_accuracy = float(np.mean(class_probabilities(model, X_train).argmax(axis=1) == np.ravel(y_train)))
 
     def train_hint():
         if logged.get("loss") and _close(train_loss, logged["loss"][-1]):
@@ -56,7 +59,7 @@ def check_measure(measure, model, X_train, y_train, X_val, y_val, history=None):
                     "model on the training rows instead.")
         if _close(train_loss, right_val) and _close(val_loss, right_train):
             return "The two numbers are swapped: the training loss comes first, then the validation loss."
-        if _close(train_loss, accuracy["train"]):
+        if _close(train_loss, train_accuracy):
             return "That is the accuracy, not the loss: evaluate gives the loss first (or under 'loss'), then the metrics."
         return "Measure the loss of the finished model on the training images and labels, as fit defined it."
 
