@@ -47,6 +47,13 @@ def _keras():
     checks.check_schedule(blank_function)
 
 
+def _keras_regularization():
+    from includes.lessons.keras import regularization_checks as checks
+
+    checks.check_measure(blank_function, BlankObject(), np.zeros((2, 28, 28)), np.zeros(2), np.zeros((2, 28, 28)),
+                         np.zeros(2))
+
+
 def _mlflow():
     from includes.lessons.mlflow import checks
 
@@ -105,6 +112,7 @@ CASES = {
     "introduction.checks": _introduction,
     "keras.fundamentals_checks": _keras_fundamentals,
     "keras.checks": _keras,
+    "keras.regularization_checks": _keras_regularization,
     "mlflow.checks": _mlflow,
     "hyperopt.checks": _hyperopt,
     "distributed.checks": _distributed,
