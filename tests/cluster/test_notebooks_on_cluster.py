@@ -16,6 +16,7 @@ import os
 import time
 from pathlib import Path
 
+import pandas as pd  # at module level: pandas_udf reads the type hints below from the module's names
 import pytest
 
 from includes import settings
@@ -82,6 +83,40 @@ def _write_times(times: dict[str, float]) -> None:
     TIMES.write_text("Spark notebooks on a 2-worker standalone cluster (small data, strict paths)\n\n"
                      + "\n".join(rows) + "\n")
     print("\n" + TIMES.read_text())
+
+
+def test_a_pandas_udf_runs_in_both_workers_python_processes(cluster, tmp_path, monkeypatch):
+    """The smoke test: the course's own session on the cluster, with strict paths, spreads a pandas UDF
+    over both executors, whose Python workers import the course's package and see its MLflow store."""
+    from pyspark.sql.functions import pandas_udf
+
+    from includes.setup.spark import STRICT_DEFAULT_FS, start_spark
+
+    master, times = cluster
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")  # what setup_course sets
+    started = time.perf_counter()
+    spark = start_spark("cluster smoke test", tmp_path)
+
+    @pandas_udf("string")
+    def where_it_ran(ids: pd.Series) -> pd.Series:
+        import os
+
+        import includes  # the course's package, importable on the executors
+
+        tracking = os.environ.get("MLFLOW_TRACKING_URI", "none")
+        return pd.Series([f"{os.getppid()} {includes.__name__} {tracking}"] * len(ids))
+
+    try:
+        assert spark.sparkContext.master == master
+        assert spark.conf.get("spark.hadoop.fs.defaultFS") == STRICT_DEFAULT_FS
+        rows = {row.place for row in spark.range(0, 64, numPartitions=8).select(where_it_ran("id").alias("place"))
+                .distinct().collect()}
+    finally:
+        spark.stop()
+    times["smoke test: session + pandas UDF"] = time.perf_counter() - started
+    executors = {row.split()[0] for row in rows}
+    assert len(executors) == 2, f"expected the two workers' executors, got {rows}"
+    assert all(row.split()[2] == os.environ["MLFLOW_TRACKING_URI"] for row in rows), rows
 
 
 @pytest.mark.parametrize("notebook", SPARK_NOTEBOOKS, ids=lambda name: Path(name).stem)
