@@ -10,7 +10,8 @@ SETTING = $(ANY_PY) -c 'import sys; from includes.settings import print_setting;
 PORT    ?= 8888
 MLFLOW_PORT ?= 5000
 
-.PHONY: help setup course test unit labs mlflow-ui tensorboard lock bench site clean reset
+.PHONY: help setup course test unit labs mlflow-ui tensorboard lock bench site clean reset \
+	cluster cluster-stop test-cluster
 
 help:
 	@echo "make course     set up (first time: ~7 min) and open JupyterLab on the course"
@@ -22,6 +23,10 @@ help:
 	@echo "make bench      time setup and every notebook, measure throughput and workers: reports/bench.md"
 	@echo "make site       execute every notebook and render site/index.html (SMALL=1: quick version; FORCE=1: all pages)"
 	@echo "make reset      delete everything the notebooks wrote (reset_course(): .course/), keep downloads"
+	@echo "make cluster    start a Spark standalone cluster here (1 master, 2 workers); then"
+	@echo "                COURSE_SPARK_MASTER=\$$(cat build/spark-cluster/master-url) make course"
+	@echo "make cluster-stop  stop it"
+	@echo "make test-cluster  run every Spark notebook against a fresh cluster (small data, strict paths)"
 
 setup:
 	@bash scripts/setup.sh
@@ -63,6 +68,18 @@ bench: setup
 # The read-only course site: every demo and solution executed and rendered to HTML in site/.
 site: setup
 	COURSE_SMALL_DATA=$(if $(SMALL),1,0) $(PY) scripts/build_site.py $(if $(FORCE),--force,)
+
+# A Spark standalone cluster on this machine, from the pinned PySpark's own launch classes: one master and
+# two workers (1 core, 3 GB each), ports on 127.0.0.1, state and logs in build/spark-cluster/.
+cluster: setup
+	$(PY) scripts/spark_cluster.py start
+
+cluster-stop:
+	$(ANY_PY) scripts/spark_cluster.py stop
+
+# Starts its own cluster (or uses COURSE_SPARK_MASTER), runs every Spark notebook on it, stops it.
+test-cluster: setup
+	RUN_CLUSTER_TESTS=1 $(PY) -m pytest -s tests/cluster
 
 # The same reset_course() a notebook can call.
 reset:

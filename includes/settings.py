@@ -26,6 +26,11 @@ cell) can change a variable and the next call sees it.
                          current directory, then against the repository.
 ``COURSE_DATA_CACHE``    Writable folder for downloads, same layout as the
                          mirror (default ``~/.cache/dl-course/data``).
+``COURSE_SPARK_MASTER``  Optional URL of an existing Spark cluster's master
+                         (``spark://host:port``; ``make cluster`` starts one):
+                         ``course.spark`` connects to it instead of starting
+                         ``local[2]``. Ignored on Databricks (the notebook's
+                         cluster is used).
 ``KERAS_HOME``           Keras' own cache (default ``~/.keras``; the course sets
                          it to ``<COURSE_HOME>/keras``); files Keras would
                          download are copied there.
@@ -49,6 +54,7 @@ TEST_RUN_ENV = "COURSE_TEST_RUN"
 MIRROR_ENV = "COURSE_DATA_MIRROR"
 CACHE_ENV = "COURSE_DATA_CACHE"
 KERAS_HOME_ENV = "KERAS_HOME"
+SPARK_MASTER_ENV = "COURSE_SPARK_MASTER"
 
 # Defaults when a variable is unset.
 LOCAL_HOME = REPO_ROOT / ".course"          # a learner's course folder on a laptop
@@ -81,6 +87,11 @@ def resolve_small(small: bool | None) -> bool:
 
 def is_test_run() -> bool:
     return truthy(os.environ.get(TEST_RUN_ENV))
+
+
+def spark_master() -> str | None:
+    """The master URL of the Spark cluster named by ``COURSE_SPARK_MASTER``, or None (local Spark)."""
+    return _value(SPARK_MASTER_ENV) or None
 
 
 def home_override() -> Path | None:

@@ -58,6 +58,15 @@ class Course:
             self._spark = start_spark(f"dl-course {self.notebook}", self.home)
         return self._spark
 
+    def spark_uri(self, path, petastorm: bool = False) -> str:
+        """``path`` with an explicit scheme, as Spark (or, with ``petastorm=True``, Petastorm's reader) needs it.
+
+        Locally ``file:///...``; on Databricks ``dbfs:/...`` for Spark and ``file:///dbfs/...`` for Petastorm
+        (see ``paths.spark_uri``). A path without a scheme would resolve against the cluster's default
+        filesystem, not against this folder.
+        """
+        return paths.file_uri(path) if petastorm else paths.spark_uri(path)
+
     @property
     def mlflow(self):
         """The ``mlflow`` module, with this notebook's experiment selected."""

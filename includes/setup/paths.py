@@ -6,6 +6,7 @@ folder so that the Spark workers can read it too.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -77,3 +78,58 @@ def learners_own_folders(home: Path, user: str) -> list[Path]:
     if home_is_shared():
         return [work_root(home, user)]
     return [home]
+
+
+# --- paths handed to Spark, Petastorm and Horovod: always with a scheme -------------------------------
+DBFS_MOUNT = "/dbfs"        # DBFS as the driver's and executors' local filesystem sees it (FUSE)
+VOLUMES_MOUNT = "/Volumes"  # Unity Catalog volumes, likewise
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def _has_scheme(path) -> bool:
+    return isinstance(path, str) and bool(_SCHEME.match(path))
+
+
+def _under(path: str, mount: str) -> bool:
+    return path == mount or path.startswith(mount + "/")
+
+
+def spark_uri(path) -> str:
+    """``path`` as the URI Spark should be given, with an explicit scheme.
+
+    Spark resolves a path without a scheme against the cluster's default filesystem, not the local disk:
+    on Databricks ``/dbfs/tmp/x`` would become ``dbfs:/dbfs/tmp/x``, on YARN an HDFS path. So:
+
+    - locally: ``file:///absolute/path`` (every executor of a cluster on this machine sees the same disk);
+    - on Databricks: ``/dbfs/x`` -> ``dbfs:/x`` and ``/Volumes/c/s/v/x`` -> ``dbfs:/Volumes/c/s/v/x`` (the
+      forms Databricks documents for Spark); any other path is on the driver's own disk and becomes a
+      ``file:`` URI, which executors can read only on a single-node cluster.
+
+    A string that already has a scheme (``dbfs:/...``, ``s3://...``, ``file:...``) is returned unchanged.
+    """
+    if _has_scheme(path):
+        return path
+    local = os.path.abspath(os.path.expanduser(str(path)))
+    if on_databricks():
+        if _under(local, DBFS_MOUNT):
+            return "dbfs:" + (local[len(DBFS_MOUNT):] or "/")
+        if _under(local, VOLUMES_MOUNT):
+            return "dbfs:" + local
+    return Path(local).as_uri()
+
+
+def file_uri(path) -> str:
+    """``path`` as a ``file:`` URI, for libraries that open files themselves on every node (Petastorm's reader).
+
+    Such libraries read through the local filesystem, not through Spark: on Databricks that is the FUSE
+    mount, so ``dbfs:/x`` and ``/dbfs/x`` both become ``file:///dbfs/x`` and volumes stay ``file:///Volumes/...``.
+    """
+    text = str(path)
+    if text.startswith("dbfs:"):
+        rest = "/" + text[len("dbfs:"):].lstrip("/")
+        text = rest if _under(rest, VOLUMES_MOUNT) else DBFS_MOUNT + rest
+    elif _has_scheme(text):
+        if text.startswith("file:"):
+            return text
+        raise ValueError(f"{text} is not on a filesystem this machine mounts; file_uri needs a local path")
+    return Path(os.path.abspath(os.path.expanduser(text))).as_uri()

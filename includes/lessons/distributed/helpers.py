@@ -28,19 +28,20 @@ def weight_fingerprint(model) -> float:
     return float(sum(np.sum(np.asarray(variable.numpy(), dtype="float64")) for variable in model.trainable_variables))
 
 
-def write_for_petastorm(spark, X, y, path):
+def write_for_petastorm(spark, X, y, uri: str):
     """Write features and target as Parquet in the layout Petastorm reads (04.1 explains it).
 
     The feature columns of ``X`` become one ``array<float>`` column ``features``, the target a
-    ``float`` column ``label``. Returns the Spark DataFrame read back from ``path``.
+    ``float`` column ``label``. ``uri`` is the folder with its scheme (``course.spark_uri(folder)``).
+    Returns the Spark DataFrame read back from ``uri``.
     """
     from pyspark.sql import functions as F
 
     frame = spark.createDataFrame(X.assign(label=y))
     frame = frame.select(F.array(*[F.col(name).cast("float") for name in X.columns]).alias("features"),
                          F.col("label").cast("float"))
-    frame.write.mode("overwrite").parquet(str(path))
-    return spark.read.parquet(str(path))
+    frame.write.mode("overwrite").parquet(uri)
+    return spark.read.parquet(uri)
 
 
 def require_horovod() -> None:
