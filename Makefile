@@ -86,5 +86,5 @@ reset:
 	@$(ANY_PY) -c 'from includes import reset_course; reset_course()'
 
 # Everything reset removes, plus the test suite's course folder, build outputs and the environment.
-clean: reset
+clean: reset cluster-stop
 	rm -rf "$$($(SETTING) test-home)" build $(VENV)
