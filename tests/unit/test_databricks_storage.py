@@ -178,3 +178,18 @@ def test_a_failed_copy_says_where_in_one_sentence(mounts, cache, monkeypatch):
     with pytest.raises(CourseSetupError) as stopped:
         paths.stage_for_spark(cache, home)
     assert "could not copy" in str(stopped.value) and str(stopped.value).count(". ") == 0
+
+
+def test_reset_removes_the_learners_folder_in_the_volume_and_nothing_else(mounts, monkeypatch, capsys):
+    from includes.setup import reset
+
+    monkeypatch.setenv(settings.VOLUME_ENV, "main.dl_course.files")
+    monkeypatch.setattr(reset, "_learners_tracking_data", lambda client, user, unity_catalog: [])
+    monkeypatch.setattr(reset, "registry_is_unity_catalog", lambda: False)
+    ada = paths.make_home(paths.course_home("ada@example.com"))
+    grace = paths.make_home(paths.course_home("grace@example.com"))
+    (ada / "data" / "images").mkdir(parents=True)
+    (mounts["volume"] / "class-data").mkdir()  # the instructor's own files in the same volume
+
+    assert reset.reset_course("ada@example.com") == [f"folder {ada}"]
+    assert not ada.exists() and grace.is_dir() and (mounts["volume"] / "class-data").is_dir()
