@@ -9,13 +9,18 @@ cell) can change a variable and the next call sees it.
 ``COURSE_HOME``          Where the course writes: working folders, the MLflow
                          store, Keras' and Spark's scratch space (default
                          ``.course/`` in the repository; on Databricks the
-                         learner's own DBFS folder, see ``includes.setup.paths``).
+                         learner's own folder in ``COURSE_VOLUME`` or on DBFS,
+                         see ``includes.setup.paths``).
 ``COURSE_USER``          Who is taking the course (default: the workspace user on
                          Databricks, the operating-system user elsewhere); the
                          learner's folders, experiments and models carry it.
 ``COURSE_UC_SCHEMA``     ``<catalog>.<schema>`` where learners may create models,
                          used when the workspace registers models in Unity
                          Catalog (the registry URI starts with ``databricks-uc``).
+``COURSE_VOLUME``        ``<catalog>.<schema>.<volume>``: on Databricks, the Unity
+                         Catalog volume the course stores its data and work in
+                         (``/Volumes/<catalog>/<schema>/<volume>/dl-course/<you>``);
+                         unset, each learner gets a DBFS folder. Ignored locally.
 ``COURSE_SMALL_DATA``    ``1``/``true``/``yes``/``on``: the quick, small-data
                          version of every notebook (the test suite's default).
 ``COURSE_TEST_RUN``      Set by the test suite: quieter Spark (no UI, no console
@@ -49,6 +54,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 HOME_ENV = "COURSE_HOME"
 USER_ENV = "COURSE_USER"
 UC_SCHEMA_ENV = "COURSE_UC_SCHEMA"
+VOLUME_ENV = "COURSE_VOLUME"
 SMALL_ENV = "COURSE_SMALL_DATA"
 TEST_RUN_ENV = "COURSE_TEST_RUN"
 MIRROR_ENV = "COURSE_DATA_MIRROR"
@@ -119,6 +125,22 @@ def uc_schema() -> tuple[str, str] | None:
         raise ValueError(f"{UC_SCHEMA_ENV} should read <catalog>.<schema> (for example main.dl_course), "
                          f"not {value!r}.")
     return parts[0].strip(), parts[1].strip()
+
+
+def course_volume() -> tuple[str, str, str] | None:
+    """``(catalog, schema, volume)`` from ``COURSE_VOLUME=catalog.schema.volume``, or None when it is unset.
+
+    Refused with a sentence unless it is three names separated by dots (no spaces or slashes inside a name,
+    as Unity Catalog requires): a wrong value would otherwise show up as a missing folder deep in a notebook.
+    """
+    value = _value(VOLUME_ENV)
+    if not value:
+        return None
+    parts = value.split(".")
+    if len(parts) != 3 or not all(part and not any(c.isspace() or c == "/" for c in part) for part in parts):
+        raise ValueError(f"{VOLUME_ENV} should read <catalog>.<schema>.<volume> (for example "
+                         f"main.dl_course.files), not {value!r}.")
+    return parts[0], parts[1], parts[2]
 
 
 def mirror_dir() -> Path | None:

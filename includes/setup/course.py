@@ -67,6 +67,15 @@ class Course:
         """
         return paths.file_uri(path) if petastorm else paths.spark_uri(path)
 
+    def stage_for_spark(self, path) -> str:
+        """The Spark URI of a file or folder from ``includes.data``, one that every executor can read.
+
+        The data cache is on the driver's own disk. On Databricks the data is copied once into this learner's
+        course home (a volume or DBFS, mounted on every node) and Spark gets that copy's ``dbfs:/`` URI;
+        locally Spark gets the cache's own ``file:`` URI (see ``paths.stage_for_spark``).
+        """
+        return paths.stage_for_spark(path, self.home)
+
     @property
     def mlflow(self):
         """The ``mlflow`` module, with this notebook's experiment selected."""
@@ -155,8 +164,7 @@ def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True,
     _use_this_environment_for_tools()
     environment.install_runtime_packages()  # Databricks only, once: what the runtime lacks, then a restart
     user = identity.learner()  # first: every folder and name below is the learner's own
-    home = paths.course_home(user)
-    home.mkdir(parents=True, exist_ok=True)
+    home = paths.make_home(paths.course_home(user))  # a volume's folder, DBFS or a local folder
     # Keras reads KERAS_HOME once, when it is first imported: set it before.
     os.environ.setdefault("KERAS_HOME", str(home / "keras"))
     tracking.configure_tracking(home)

@@ -1,18 +1,29 @@
 """The folders the course writes to, in one place.
 
 Locally everything lives under ``COURSE_HOME`` (default: ``.course/`` in the
-repository, ignored by git). On Databricks it lives in the user's own DBFS
-folder so that the Spark workers can read it too.
+repository, ignored by git). On Databricks it lives in the learner's own folder
+of a Unity Catalog volume (``COURSE_VOLUME``) or, without one, of DBFS, so that
+the Spark workers can read it too.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 from pathlib import Path
 
 from .. import settings
-from .environment import on_databricks
+from .environment import CourseSetupError, on_databricks
+
+# Where a Databricks node mounts DBFS and Unity Catalog volumes in its own filesystem (FUSE), so that Python's
+# open() and os work on them. Spark names the same places dbfs:/<path> and dbfs:/Volumes/<catalog>/<schema>/
+# <volume>/<path> (the scheme is optional there). Source: Databricks, "Work with files on Databricks"
+# (https://docs.databricks.com/aws/en/files/) and "What are Unity Catalog volumes?"
+# (https://docs.databricks.com/en/volumes.html). Module constants, so that the tests can move the mounts into a
+# temporary folder.
+DBFS_MOUNT = "/dbfs"
+VOLUMES_MOUNT = "/Volumes"
 
 
 def slugify(name: str) -> str:
@@ -24,14 +35,45 @@ def slugify(name: str) -> str:
 def course_home(user: str) -> Path:
     """The root of everything the course writes for ``user`` (see ``identity.learner()``).
 
-    On Databricks each learner has a folder of their own under a Spark-visible root; a laptop has one learner.
+    On Databricks each learner has a folder of their own under a Spark-visible root: ``dl-course/<you>`` in the
+    volume ``COURSE_VOLUME`` names, else ``/dbfs/tmp/dl-course/<you>``. A laptop has one learner.
     """
     override = settings.home_override()
     if override is not None:
         return override
     if on_databricks():
+        volume = volume_root()
+        if volume is not None:
+            return volume / "dl-course" / slugify(user)
         return settings.DATABRICKS_HOME_ROOT / slugify(user)
     return settings.LOCAL_HOME
+
+
+def volume_root() -> Path | None:
+    """``/Volumes/<catalog>/<schema>/<volume>`` for the volume ``COURSE_VOLUME`` names, or None without one."""
+    volume = settings.course_volume()
+    return Path(VOLUMES_MOUNT, *volume) if volume is not None else None
+
+
+def make_home(home: Path) -> Path:
+    """Create the course home; when it cannot be, say in one sentence what the learner should ask for.
+
+    A volume is never created here (that takes ``CREATE VOLUME`` on the schema, an instructor's job): its
+    folder must already be there, which it is only when the volume exists and the learner may read it.
+    """
+    volume = volume_root() if on_databricks() and settings.home_override() is None else None
+    if volume is not None and not volume.is_dir():
+        name = ".".join(settings.course_volume())
+        raise CourseSetupError(f"{settings.VOLUME_ENV} names the volume {name}, but {volume} is not there for "
+                               f"you: ask your instructor to create it and to grant you READ VOLUME and "
+                               f"WRITE VOLUME on it (with USE CATALOG and USE SCHEMA).")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except PermissionError:
+        ask = f"WRITE VOLUME on {'.'.join(settings.course_volume())}" if volume is not None else \
+            f"a folder you may write, named by {settings.HOME_ENV}"
+        raise CourseSetupError(f"The course may not create its folder {home}: ask for {ask}.") from None
+    return home
 
 
 def home_is_shared() -> bool:
@@ -81,8 +123,7 @@ def learners_own_folders(home: Path, user: str) -> list[Path]:
 
 
 # --- paths handed to Spark, Petastorm and Horovod: always with a scheme -------------------------------
-DBFS_MOUNT = "/dbfs"        # DBFS as the driver's and executors' local filesystem sees it (FUSE)
-VOLUMES_MOUNT = "/Volumes"  # Unity Catalog volumes, likewise
+_SPARK_VOLUMES = "/Volumes"  # how dbfs: URIs name the volumes, wherever VOLUMES_MOUNT is
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 
 
@@ -114,7 +155,7 @@ def spark_uri(path) -> str:
         if _under(local, DBFS_MOUNT):
             return "dbfs:" + (local[len(DBFS_MOUNT):] or "/")
         if _under(local, VOLUMES_MOUNT):
-            return "dbfs:" + local
+            return "dbfs:" + _SPARK_VOLUMES + local[len(VOLUMES_MOUNT):]
     return Path(local).as_uri()
 
 
@@ -127,9 +168,110 @@ def file_uri(path) -> str:
     text = str(path)
     if text.startswith("dbfs:"):
         rest = "/" + text[len("dbfs:"):].lstrip("/")
-        text = rest if _under(rest, VOLUMES_MOUNT) else DBFS_MOUNT + rest
+        text = VOLUMES_MOUNT + rest[len(_SPARK_VOLUMES):] if _under(rest, _SPARK_VOLUMES) else DBFS_MOUNT + rest
     elif _has_scheme(text):
         if text.startswith("file:"):
             return text
         raise ValueError(f"{text} is not on a filesystem this machine mounts; file_uri needs a local path")
     return Path(os.path.abspath(os.path.expanduser(text))).as_uri()
+
+
+# --- the data cache, copied once to where every executor can read it -----------------------------------------
+def stage_for_spark(path, home: Path) -> str:
+    """The Spark URI of a file or folder of the course's data (``includes.data``), readable by every executor.
+
+    The data layer caches its files on the driver's own disk (``~/.cache/dl-course/data``), which the executors
+    of a multi-node Databricks cluster do not see. There the file or folder is copied once into
+    ``<home>/data/<its place in the cache>`` (a volume or DBFS, which every node mounts) and that copy's URI
+    is returned. Locally, and for data already on DBFS or a volume, nothing is copied: the path's own URI.
+    """
+    local = Path(os.path.abspath(os.path.expanduser(str(path))))
+    if not on_databricks() or _under(str(local), DBFS_MOUNT) or _under(str(local), VOLUMES_MOUNT):
+        return spark_uri(local)
+    destination = staged_place(local, home)
+    try:
+        return spark_uri(stage_once(local, destination))
+    except OSError as error:
+        raise CourseSetupError(f"The course could not copy {local} to {destination} for Spark's executors "
+                               f"({error.strerror or error}): check that you may write to {home}.") from None
+
+
+def staged_place(path: Path, home: Path) -> Path:
+    """``<home>/data/<path relative to the data cache or mirror>``: the same layout as the cache, so the small
+    and the full variant of a dataset never share a folder. A path outside both keeps only its name."""
+    for root in (settings.cache_dir(), settings.mirror_dir()):
+        if root is None:
+            continue
+        try:
+            relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(os.path.expanduser(root)))
+        except ValueError:
+            continue
+        if relative.parts:
+            return home / "data" / relative
+    return home / "data" / Path(path).name
+
+
+def staged_marker(destination: Path) -> Path:
+    """The file that says a copy is complete: beside it, written after the last file (so beside a file too)."""
+    return destination.parent / f".{destination.name}.staged.json"
+
+
+def _sizes(source: Path) -> dict[str, int]:
+    """``{relative path: size}`` of every file in ``source`` (``{"": size}`` for a file); links are followed,
+    as the small variants of the datasets are links into the full ones."""
+    if source.is_file():
+        return {"": source.stat().st_size}
+    sizes = {}
+    for folder, _, names in os.walk(source, followlinks=True):
+        for name in names:
+            file = Path(folder, name)
+            sizes[file.relative_to(source).as_posix()] = file.stat().st_size
+    if not sizes:
+        raise FileNotFoundError(f"{source} holds no files to stage")
+    return dict(sorted(sizes.items()))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else -1
+    except OSError:
+        return -1
+
+
+def stage_once(source: Path, destination: Path) -> Path:
+    """Make ``destination`` a copy of the file or folder ``source``, unless it already is; return it.
+
+    A copy is complete when its marker (written last) lists the same files with the same sizes as ``source``
+    and each is there with its size: then nothing is copied. Otherwise the marker is removed first, every file
+    that is missing or of another size is copied, files ``source`` no longer has are removed, and the marker
+    is written again. So an interrupted copy (no marker) is finished by the next call, never used half-done.
+    """
+    source, destination = Path(source), Path(destination)
+    sizes = _sizes(source)
+    marker = staged_marker(destination)
+    try:
+        complete = json.loads(marker.read_text(encoding="utf-8")) == sizes
+    except (OSError, ValueError):
+        complete = False
+    if complete and all(_size(destination / relative) == size for relative, size in sizes.items()):
+        return destination
+
+    marker.unlink(missing_ok=True)
+    copied = 0
+    for relative, size in sizes.items():
+        target = destination / relative
+        if _size(target) == size:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / relative, target)  # contents only: FUSE mounts refuse some metadata calls
+        copied += size
+    if destination.is_dir():
+        for folder, _, names in os.walk(destination):
+            for name in names:
+                file = Path(folder, name)
+                if file.relative_to(destination).as_posix() not in sizes:
+                    file.unlink()
+    marker.write_text(json.dumps(sizes), encoding="utf-8")
+    print(f"copied {source.name} ({len(sizes)} file(s), {copied / 1e6:.1f} MB) to {destination}, once: Spark's "
+          f"executors read it there")
+    return destination

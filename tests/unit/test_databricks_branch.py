@@ -2,6 +2,7 @@
 
 The runtime itself is not available here; these tests pin down the choices the helpers make there.
 """
+import os
 import re
 import warnings
 from pathlib import Path
@@ -45,7 +46,8 @@ def no_workspace(on_databricks, monkeypatch, tmp_path):
     """What setup_course would ask the workspace, answered here: the user, and no install or MLflow call."""
     from includes.setup import identity
 
-    for variable in ("MLFLOW_TRACKING_URI", "KERAS_HOME", settings.USER_ENV, settings.UC_SCHEMA_ENV):
+    for variable in ("MLFLOW_TRACKING_URI", "KERAS_HOME", settings.USER_ENV, settings.UC_SCHEMA_ENV,
+                     settings.VOLUME_ENV):
         monkeypatch.setenv(variable, "restored after the test")
         monkeypatch.delenv(variable)
     monkeypatch.setattr(settings, "DATABRICKS_HOME_ROOT", tmp_path / "dbfs" / "tmp" / "dl-course")
@@ -95,6 +97,37 @@ def test_setup_course_names_everything_after_the_workspace_user(no_workspace, mo
     other = course_module.setup_course("02.1 MLflow", quiet=True)
     assert other.home != course.home and course.work_dir.is_dir(), "a second learner empties only their own folder"
     assert other.model_name("house-price") == "main.dl_course.dl_course_grace_example_com_house_price"
+
+
+def test_setup_course_keeps_everything_in_the_configured_volume(no_workspace, monkeypatch, tmp_path):
+    """With COURSE_VOLUME set, setup_course makes the learner's home in the volume (through its FUSE mount, here
+    a temporary folder), and every URI handed to Spark names the volume as Spark does: dbfs:/Volumes/..."""
+    from includes.setup import course as course_module
+
+    monkeypatch.setattr(paths, "VOLUMES_MOUNT", str(tmp_path / "Volumes"))
+    monkeypatch.setattr(paths, "DBFS_MOUNT", str(tmp_path / "dbfs"))
+    monkeypatch.setenv(settings.VOLUME_ENV, "main.dl_course.files")
+    with pytest.raises(environment.CourseSetupError, match="main.dl_course.files, but .* is not there for you"):
+        course_module.setup_course("06.2 Distributed inference", quiet=True)  # the volume is not created yet
+
+    (tmp_path / "Volumes" / "main" / "dl_course" / "files").mkdir(parents=True)
+    course = course_module.setup_course("06.2 Distributed inference", quiet=True)
+    own_home = tmp_path / "Volumes" / "main" / "dl_course" / "files" / "dl-course" / "ada.lovelace-example.com"
+    assert course.home == own_home and course.work_dir == own_home / "work" / "06.2-distributed-inference"
+    assert course.work_dir.is_dir() and os.environ["KERAS_HOME"] == str(own_home / "keras")
+    spark_home = "dbfs:/Volumes/main/dl_course/files/dl-course/ada.lovelace-example.com"
+    assert course.spark_uri(course.work_dir / "model.keras") == \
+        f"{spark_home}/work/06.2-distributed-inference/model.keras"
+    assert course.spark_uri(course.work_dir, petastorm=True) == course.work_dir.as_uri()
+    assert not (tmp_path / "dbfs").exists(), "nothing goes to DBFS when a volume is configured"
+
+    cache = tmp_path / "driver-cache"
+    (cache / "images_small" / "validation" / "cats").mkdir(parents=True)
+    (cache / "images_small" / "validation" / "cats" / "cats.0.jpg").write_bytes(b"jpeg")
+    monkeypatch.setenv(settings.CACHE_ENV, str(cache))
+    staged_uri = course.stage_for_spark(cache / "images_small" / "validation")
+    assert staged_uri == f"{spark_home}/data/images_small/validation"
+    assert (own_home / "data" / "images_small" / "validation" / "cats" / "cats.0.jpg").read_bytes() == b"jpeg"
 
 
 def test_a_shared_course_home_on_a_cluster_gets_a_folder_per_learner(no_workspace, monkeypatch, tmp_path):
