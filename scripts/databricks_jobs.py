@@ -30,6 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from includes import settings as course_settings  # noqa: E402
 from includes.labs import is_student_lab  # noqa: E402
 from includes.setup.environment import runtime_requirements, runtime_version  # noqa: E402
 
@@ -66,11 +67,14 @@ def workspace_file(workspace_path: str, relative: str) -> str:
     return path if path.startswith("/Workspace/") else "/Workspace" + path
 
 
-def job_cluster(spark_version: str, node_type: str, small_data: bool, uc_schema: str | None) -> jobs.JobCluster:
+def job_cluster(spark_version: str, node_type: str, small_data: bool, uc_schema: str | None,
+                volume: str | None = None) -> jobs.JobCluster:
     """One single-node cluster in dedicated (single user) access mode: what the course needs (README)."""
-    env = {"COURSE_SMALL_DATA": "1" if small_data else "0"}
+    env = {course_settings.SMALL_ENV: "1" if small_data else "0"}
     if uc_schema:
-        env["COURSE_UC_SCHEMA"] = uc_schema
+        env[course_settings.UC_SCHEMA_ENV] = uc_schema
+    if volume:
+        env[course_settings.VOLUME_ENV] = volume
     return jobs.JobCluster(job_cluster_key=CLUSTER_KEY, new_cluster=compute.ClusterSpec(
         spark_version=spark_version,
         node_type_id=node_type,
@@ -83,7 +87,8 @@ def job_cluster(spark_version: str, node_type: str, small_data: bool, uc_schema:
 
 def build_job(workspace_path: str, runtime: str = "15.4", cluster_id: str | None = None,
               node_type: str = "i3.xlarge", spark_version: str | None = None, small_data: bool = True,
-              uc_schema: str | None = None, root: Path = REPO_ROOT) -> jobs.JobSettings:
+              uc_schema: str | None = None, volume: str | None = None,
+              root: Path = REPO_ROOT) -> jobs.JobSettings:
     """The job's settings, as the SDK's own dataclasses."""
     version = runtime_version(runtime)
     if version is None:
@@ -114,7 +119,7 @@ def build_job(workspace_path: str, runtime: str = "15.4", cluster_id: str | None
     return jobs.JobSettings(
         name=f"dl-course: every notebook ({runtime} ML, {data})",
         tasks=tasks,
-        job_clusters=None if cluster_id else [job_cluster(spark_version, node_type, small_data, uc_schema)],
+        job_clusters=None if cluster_id else [job_cluster(spark_version, node_type, small_data, uc_schema, volume)],
         max_concurrent_runs=1,
         tags={"course": "dl-course"})
 
@@ -143,12 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-data", action="store_true", help="the full course (default: the small-data flag)")
     parser.add_argument("--uc-schema", help="catalog.schema for models when the workspace registers them in "
                                             "Unity Catalog (sets COURSE_UC_SCHEMA on the job cluster)")
+    parser.add_argument("--volume", help="catalog.schema.volume where the course keeps its data and work "
+                                         "(sets COURSE_VOLUME on the job cluster; default: DBFS)")
     parser.add_argument("--profile", help="a profile of ~/.databrickscfg")
     parser.add_argument("--dry-run", action="store_true", help="print the job's JSON; create and run nothing")
     args = parser.parse_args(argv)
     settings = build_job(args.workspace_path, runtime=args.runtime, cluster_id=args.cluster_id,
                          node_type=args.node_type, spark_version=args.spark_version,
-                         small_data=not args.full_data, uc_schema=args.uc_schema)
+                         small_data=not args.full_data, uc_schema=args.uc_schema, volume=args.volume)
     if args.dry_run:
         print(json.dumps(settings.as_dict(), indent=2))
         return 0

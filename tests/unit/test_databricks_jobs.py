@@ -73,12 +73,14 @@ def test_runtimes_without_horovod_leave_its_notebooks_out(script):
 
 
 def test_the_cluster_is_a_single_dedicated_node_with_the_install_step_as_a_library(script):
-    settings = script.build_job(WORKSPACE, runtime="15.4", small_data=False, uc_schema="main.dl_course")
+    settings = script.build_job(WORKSPACE, runtime="15.4", small_data=False, uc_schema="main.dl_course",
+                                volume="main.dl_course.files")
     cluster = settings.job_clusters[0].new_cluster
     assert cluster.num_workers == 0 and cluster.spark_conf["spark.databricks.cluster.profile"] == "singleNode"
     assert cluster.data_security_mode == compute.DataSecurityMode.SINGLE_USER
     assert cluster.spark_version == "15.4.x-cpu-ml-scala2.12"
-    assert cluster.spark_env_vars == {"COURSE_SMALL_DATA": "0", "COURSE_UC_SCHEMA": "main.dl_course"}
+    assert cluster.spark_env_vars == {"COURSE_SMALL_DATA": "0", "COURSE_UC_SCHEMA": "main.dl_course",
+                                      "COURSE_VOLUME": "main.dl_course.files"}
     for task in settings.tasks:
         assert task.job_cluster_key == settings.job_clusters[0].job_cluster_key
         requirements = task.libraries[0].requirements
