@@ -12,7 +12,8 @@ HOROVOD_VERSION=0.28.1
 say() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\nSetup stopped: %s\n' "$*" >&2; exit 1; }
 
-stamp=$(cat "$PINS" "$LOCK" pyproject.toml scripts/setup.sh scripts/uv_env.sh | sha256sum | cut -c1-16)
+stamp=$(cat "$PINS" "$LOCK" pyproject.toml scripts/setup.sh scripts/uv_env.sh \
+  | { command -v sha256sum >/dev/null 2>&1 && sha256sum || shasum -a 256; } | cut -c1-16)
 if [ -f "$VENV/.course-ready" ] && [ "$(cat "$VENV/.course-ready")" = "$stamp" ]; then
   echo "Course environment is up to date ($VENV)."
   exit 0

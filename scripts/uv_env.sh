@@ -10,6 +10,9 @@ COURSE_TOOL_CACHE=${COURSE_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dl-course
 # PyTorch's CPU builds for Linux (a plain Linux wheel pulls several GB of CUDA libraries).
 TORCH_CPU_INDEX=https://download.pytorch.org/whl/cpu
 
+# A short content hash (macOS has shasum rather than sha256sum).
+hash16() { if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -c1-16; }
+
 find_python() {
   local candidate
   for candidate in "${PYTHON:-}" python3.11 python3; do
