@@ -40,7 +40,10 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 grep -v '^torch==' "$LOCK" > "$scratch/lock-without-torch.txt"
 grep '^torch==' "$LOCK" > "$scratch/torch.txt"
-uv_install -r "$scratch/lock-without-torch.txt" \
+# From uv's cache alone first (a second clone installs in seconds, with no index look-ups);
+# online when something is missing from it.
+uv_install --offline -r "$scratch/lock-without-torch.txt" 2>/dev/null \
+  || uv_install -r "$scratch/lock-without-torch.txt" \
   || fail "uv could not install the locked packages (see the lines above); check the network connection to PyPI and run the command again."
 uv_install --no-deps --no-build-isolation -e . \
   || fail "could not install the course's own package (includes/)."
@@ -49,7 +52,8 @@ uv_install --no-deps --no-build-isolation -e . \
 # libraries. A wheel already on this machine (pip's find-links) is used first, then PyTorch's
 # CPU index; on macOS the standard wheel comes from PyPI. Its dependencies are in the lock.
 say "Installing PyTorch 2.13.0 (for TorchDistributor in 04.3)"
-uv_install --no-deps --no-index -r "$scratch/torch.txt" 2>/dev/null \
+uv_install --no-deps --offline -r "$scratch/torch.txt" 2>/dev/null \
+  || uv_install --no-deps --no-index -r "$scratch/torch.txt" 2>/dev/null \
   || uv_install --no-deps -r "$scratch/torch.txt" --index-url "$TORCH_CPU_INDEX" \
   || uv_install --no-deps -r "$scratch/torch.txt" \
   || fail "PyTorch 2.13.0 (CPU build) could not be installed; check the connection to download.pytorch.org and run the command again."
@@ -65,9 +69,12 @@ for name in ("tensorflow-cpu", "tensorflow"):
 py_tag=$("$VENV/bin/python" -c 'import sys, platform; print(f"cp{sys.version_info[0]}{sys.version_info[1]}-{platform.system().lower()}-{platform.machine()}")')
 wheel_dir="${COURSE_WHEEL_CACHE:-$COURSE_TOOL_CACHE/wheels}/horovod-$HOROVOD_VERSION-tf$tf_version-$py_tag"
 horovod_start=$(date +%s)
-if ! TF_CPP_MIN_LOG_LEVEL=3 "$VENV/bin/python" -c 'import horovod.tensorflow' >/dev/null 2>&1; then
+# The venv remembers which cached wheel its Horovod came from (importing Horovod to find out
+# would load TensorFlow, 15 s or more); the check at the end imports it anyway.
+horovod_marker="$VENV/.horovod-wheel"
+if [ "$(cat "$horovod_marker" 2>/dev/null)" != "$wheel_dir" ] || [ ! -d "$VENV/lib/python3.11/site-packages/horovod" ]; then
   if ! ls "$wheel_dir"/horovod-*.whl >/dev/null 2>&1; then
-    say "Building Horovod $HOROVOD_VERSION against TensorFlow $tf_version (about 2 minutes on 2 cores; once per machine)"
+    say "Building Horovod $HOROVOD_VERSION against TensorFlow $tf_version (about 2 minutes on a quiet 2-core machine; once per TensorFlow version)"
     mkdir -p "$wheel_dir.partial"
     HOROVOD_WITH_TENSORFLOW=1 HOROVOD_WITHOUT_PYTORCH=1 HOROVOD_WITHOUT_MXNET=1 \
     HOROVOD_WITHOUT_MPI=1 HOROVOD_WITH_GLOO=1 MAKEFLAGS="-j$(nproc 2>/dev/null || sysctl -n hw.ncpu)" \
@@ -84,6 +91,7 @@ if ! TF_CPP_MIN_LOG_LEVEL=3 "$VENV/bin/python" -c 'import horovod.tensorflow' >/
   uv_install --no-deps --no-index --no-cache --reinstall-package horovod \
     --find-links "$wheel_dir" "horovod==$HOROVOD_VERSION" \
     || fail "Horovod's wheel in $wheel_dir could not be installed; delete that folder and run the command again."
+  echo "$wheel_dir" > "$horovod_marker"
 fi
 horovod_seconds=$(( $(date +%s) - horovod_start ))
 
