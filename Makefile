@@ -56,9 +56,10 @@ mlflow-ui: setup
 tensorboard: setup
 	$(VENV)/bin/tensorboard --host 127.0.0.1 --logdir "$$($(SETTING) work)"
 
-# Re-resolve the full constraints file from the direct pins (run after changing course.in).
-lock: setup
-	$(VENV)/bin/pip freeze --exclude-editable > requirements/constraints.txt
+# Re-resolve requirements/lock.txt from the direct pins for Linux x86_64/aarch64 and macOS arm64
+# (run after changing course.in; needs no .venv). tests/unit/test_lock.py checks the result.
+lock:
+	@bash scripts/lock.sh
 
 bench: setup
 	bash scripts/time_install.sh

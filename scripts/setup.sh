@@ -1,85 +1,107 @@
 #!/usr/bin/env bash
-# Build .venv with everything the course needs, from the pinned versions.
+# Build .venv with everything the course needs, from the lock (requirements/lock.txt), with uv.
 # Safe to run again: when nothing changed since the last run it returns at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=.venv
 PINS=requirements/course.in
-LOCK=requirements/constraints.txt
+LOCK=requirements/lock.txt
+HOROVOD_VERSION=0.28.1
 
 say() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\nSetup stopped: %s\n' "$*" >&2; exit 1; }
 
-# pip prints one warning per package for local index folders some machines list in
-# their pip configuration; they are harmless, so keep them out of the log.
-pip_quietly() {
-  "$VENV/bin/pip" "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
-  return "${PIPESTATUS[0]}"
-}
-
-find_python() {
-  local candidate
-  for candidate in "${PYTHON:-}" python3.11 python3; do
-    [ -n "$candidate" ] || continue
-    command -v "$candidate" >/dev/null 2>&1 || continue
-    if "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
-      command -v "$candidate"; return 0
-    fi
-  done
-  return 1
-}
-
-PYTHON_BIN=$(find_python) || fail "the course needs Python 3.11 and none was found on PATH; install it (python.org, \`pyenv install 3.11\` or your package manager) or name it with PYTHON=/path/to/python3.11, then run the command again."
-command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ] || fail "Spark needs Java 17 or 21 and none was found; install a JDK (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless, macOS: brew install openjdk@17), then run the command again."
-
-stamp=$(cat "$PINS" "$LOCK" pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+stamp=$(cat "$PINS" "$LOCK" pyproject.toml scripts/setup.sh scripts/uv_env.sh \
+  | { command -v sha256sum >/dev/null 2>&1 && sha256sum || shasum -a 256; } | cut -c1-16)
 if [ -f "$VENV/.course-ready" ] && [ "$(cat "$VENV/.course-ready")" = "$stamp" ]; then
   echo "Course environment is up to date ($VENV)."
   exit 0
 fi
+
+# Python 3.11, uv (installed with pip when the machine has none) and pip's package sources.
+source scripts/uv_env.sh
+uv_install() { "$UV_BIN" pip install --python "$VENV/bin/python" --quiet "$@"; }
 
 start=$(date +%s)
 fresh_venv=false
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
   say "Creating $VENV with $PYTHON_BIN"
   rm -rf "$VENV"
+  # The standard venv (with pip inside, as learners expect); uv installs into it.
   "$PYTHON_BIN" -m venv "$VENV"
   fresh_venv=true
 fi
 
-say "Installing the course's pinned packages (a few minutes the first time)"
-pip_quietly install --quiet --disable-pip-version-check -r "$PINS" -c "$LOCK" \
-  || fail "pip could not install the pinned packages (see the lines above); check the network connection to PyPI and run the command again."
-pip_quietly install --quiet --no-deps --no-build-isolation -e . \
+say "Installing the course's locked packages with uv (a minute or two the first time)"
+# torch is installed on its own below (its CPU build lives on PyTorch's index), so the rest
+# of the lock goes in first; uv picks this platform's lines by their markers.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+grep -v '^torch==' "$LOCK" > "$scratch/lock-without-torch.txt"
+grep '^torch==' "$LOCK" > "$scratch/torch.txt"
+# From uv's cache alone first (a second clone installs in seconds, with no index look-ups);
+# online when something is missing from it.
+uv_install --offline -r "$scratch/lock-without-torch.txt" 2>/dev/null \
+  || uv_install -r "$scratch/lock-without-torch.txt" \
+  || fail "uv could not install the locked packages (see the lines above); check the network connection to PyPI and run the command again."
+uv_install --no-deps --no-build-isolation -e . \
   || fail "could not install the course's own package (includes/)."
 
+# Only the CPU build on Linux: a plain `pip install torch` there pulls several GB of CUDA
+# libraries. A wheel already on this machine (pip's find-links) is used first, then PyTorch's
+# CPU index; on macOS the standard wheel comes from PyPI. Its dependencies are in the lock.
+say "Installing PyTorch 2.13.0 (for TorchDistributor in 04.3)"
+uv_install --no-deps --offline -r "$scratch/torch.txt" 2>/dev/null \
+  || uv_install --no-deps --no-index -r "$scratch/torch.txt" 2>/dev/null \
+  || uv_install --no-deps -r "$scratch/torch.txt" --index-url "$TORCH_CPU_INDEX" \
+  || uv_install --no-deps -r "$scratch/torch.txt" \
+  || fail "PyTorch 2.13.0 (CPU build) could not be installed; check the connection to download.pytorch.org and run the command again."
+
+# Horovod compiles against the installed TensorFlow, and a wheel built for one TensorFlow fails
+# at import with another; so its wheel is built once per TensorFlow version into the course's
+# own cache (keyed by that version), shared by every clone on this machine, and never taken
+# from pip's or uv's generic caches.
+tf_version=$("$VENV/bin/python" -c 'from importlib import metadata as m
+for name in ("tensorflow-cpu", "tensorflow"):
+    try: print(m.version(name)); break
+    except m.PackageNotFoundError: pass')
+py_tag=$("$VENV/bin/python" -c 'import sys, platform; print(f"cp{sys.version_info[0]}{sys.version_info[1]}-{platform.system().lower()}-{platform.machine()}")')
+wheel_dir="${COURSE_WHEEL_CACHE:-$COURSE_TOOL_CACHE/wheels}/horovod-$HOROVOD_VERSION-tf$tf_version-$py_tag"
 horovod_start=$(date +%s)
-if ! "$VENV/bin/python" -c 'import horovod.tensorflow' >/dev/null 2>&1; then
-  say "Building Horovod 0.28.1 against TensorFlow (about 3 minutes on 2 cores; cached by pip afterwards)"
-  HOROVOD_WITH_TENSORFLOW=1 HOROVOD_WITHOUT_PYTORCH=1 HOROVOD_WITHOUT_MXNET=1 \
-  HOROVOD_WITHOUT_MPI=1 HOROVOD_WITH_GLOO=1 MAKEFLAGS="-j$(nproc)" \
-    pip_quietly install --quiet --no-build-isolation -c "$LOCK" horovod==0.28.1 \
-    || fail "Horovod did not build (see the compiler output above); it needs a C++ compiler and cmake (Debian/Ubuntu: sudo apt-get install build-essential cmake)."
+# The venv remembers which cached wheel its Horovod came from (importing Horovod to find out
+# would load TensorFlow, 15 s or more); the check at the end imports it anyway.
+horovod_marker="$VENV/.horovod-wheel"
+if [ "$(cat "$horovod_marker" 2>/dev/null)" != "$wheel_dir" ] || [ ! -d "$VENV/lib/python3.11/site-packages/horovod" ]; then
+  if ! ls "$wheel_dir"/horovod-*.whl >/dev/null 2>&1; then
+    say "Building Horovod $HOROVOD_VERSION against TensorFlow $tf_version (about 2 minutes on a quiet 2-core machine; once per TensorFlow version)"
+    mkdir -p "$wheel_dir.partial"
+    HOROVOD_WITH_TENSORFLOW=1 HOROVOD_WITHOUT_PYTORCH=1 HOROVOD_WITHOUT_MXNET=1 \
+    HOROVOD_WITHOUT_MPI=1 HOROVOD_WITH_GLOO=1 MAKEFLAGS="-j$(nproc 2>/dev/null || sysctl -n hw.ncpu)" \
+      "$VENV/bin/python" -m pip wheel --quiet --disable-pip-version-check --no-cache-dir \
+        --no-deps --no-build-isolation -w "$wheel_dir.partial" "horovod==$HOROVOD_VERSION" \
+      2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+    [ "${PIPESTATUS[0]}" -eq 0 ] && ls "$wheel_dir.partial"/horovod-*.whl >/dev/null 2>&1 \
+      || { rm -rf "$wheel_dir.partial"; fail "Horovod did not build (see the compiler output above); it needs a C++ compiler and cmake (Debian/Ubuntu: sudo apt-get install build-essential cmake, macOS: xcode-select --install and brew install cmake)."; }
+    rm -rf "$wheel_dir" && mv "$wheel_dir.partial" "$wheel_dir"
+  else
+    say "Installing Horovod $HOROVOD_VERSION from the course's wheel cache ($wheel_dir)"
+  fi
+  # --no-cache: uv copies this very file, never a wheel of the same name from its own cache.
+  uv_install --no-deps --no-index --no-cache --reinstall-package horovod \
+    --find-links "$wheel_dir" "horovod==$HOROVOD_VERSION" \
+    || fail "Horovod's wheel in $wheel_dir could not be installed; delete that folder and run the command again."
+  echo "$wheel_dir" > "$horovod_marker"
 fi
 horovod_seconds=$(( $(date +%s) - horovod_start ))
-
-if ! "$VENV/bin/python" -c 'import torch' >/dev/null 2>&1; then
-  # Only the CPU build: a plain `pip install torch` on Linux pulls several GB of CUDA libraries.
-  # A wheel already on this machine (pip's find-links) is used first, then PyTorch's CPU index.
-  say "Installing PyTorch 2.13.0, CPU build (for TorchDistributor in 04.3)"
-  pip_quietly install --quiet --no-deps --no-index torch==2.13.0 \
-    || pip_quietly install --quiet --no-deps torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
-    || fail "PyTorch 2.13.0 (CPU build) could not be installed; check the connection to download.pytorch.org and run the command again."
-  pip_quietly install --quiet -c "$LOCK" torch==2.13.0 \
-    || fail "PyTorch's dependencies could not be installed (see the lines above)."
-fi
 
 say "Checking the environment"
 TF_CPP_MIN_LOG_LEVEL=3 "$VENV/bin/python" - <<'PY' || fail "the environment was built but a key package does not import (see the error above); delete .venv and run the command again."
 import horovod.tensorflow, keras, mlflow, petastorm, pyspark, tensorflow, torch
+from includes.setup.java import java_home
 print(f"TensorFlow {tensorflow.__version__}, Keras {keras.__version__}, PySpark {pyspark.__version__}, "
       f"MLflow {mlflow.__version__}, Horovod {horovod.__version__}, PyTorch {torch.__version__}")
+print(f"Java for Spark: {java_home() or 'the java on PATH'}")
 PY
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 --display-name "DL course (Python 3.11)" >/dev/null
 echo "$stamp" > "$VENV/.course-ready"
@@ -88,5 +110,5 @@ seconds=$(( $(date +%s) - start ))
 mkdir -p build
 printf '{"date": "%s", "label": "%s", "seconds": %d, "horovod_seconds": %d, "fresh_venv": %s, "cores": %d}\n' \
   "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${COURSE_INSTALL_LABEL:-setup}" "$seconds" "$horovod_seconds" "$fresh_venv" \
-  "$(nproc)" >> build/install-times.jsonl
+  "$(nproc 2>/dev/null || sysctl -n hw.ncpu)" >> build/install-times.jsonl
 say "Course environment ready in $seconds s"

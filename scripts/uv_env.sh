@@ -1,0 +1,77 @@
+# Shared by scripts/setup.sh and scripts/lock.sh (sourced, not run): finds Python 3.11,
+# brings uv (bootstrapped with pip into the course's tool folder when the machine has none)
+# and points uv at the same package sources as this machine's pip configuration.
+# Expects `fail` to be defined by the script that sources it.
+
+UV_VERSION=0.13.8
+# The course's own cache folder: Horovod wheels and the uv bootstrap live here, shared by
+# every clone on the machine (COURSE_TOOL_CACHE moves it).
+COURSE_TOOL_CACHE=${COURSE_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dl-course}
+# PyTorch's CPU builds for Linux (a plain Linux wheel pulls several GB of CUDA libraries).
+TORCH_CPU_INDEX=https://download.pytorch.org/whl/cpu
+
+# A short content hash (macOS has shasum rather than sha256sum).
+hash16() { if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -c1-16; }
+
+find_python() {
+  local candidate
+  for candidate in "${PYTHON:-}" python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    if "$candidate" -c 'import sys; sys.exit(not ((3, 11, 5) <= sys.version_info[:3] < (3, 12)))' 2>/dev/null; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+PYTHON_BIN=$(find_python) || fail "the course needs Python 3.11 (3.11.5 or later) and none was found on PATH; install it (python.org, \`pyenv install 3.11\` or your package manager) or name it with PYTHON=/path/to/python3.11, then run the command again."
+
+# uv: $UV if set, else a uv on PATH, else uv $UV_VERSION installed with pip into a small venv
+# of its own under the course's cache folder (once per machine, a few seconds).
+find_uv() {
+  if [ -n "${UV:-}" ]; then echo "$UV"; return 0; fi
+  if command -v uv >/dev/null 2>&1; then command -v uv; return 0; fi
+  local tools="$COURSE_TOOL_CACHE/tools/uv-$UV_VERSION"
+  if [ ! -x "$tools/bin/uv" ]; then
+    printf '\n==> %s\n' "Installing uv $UV_VERSION with pip into $tools (once per machine)" >&2
+    rm -rf "$tools"
+    "$PYTHON_BIN" -m venv "$tools" >&2 \
+      && "$tools/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" >&2 \
+      || { rm -rf "$tools"; return 1; }
+  fi
+  echo "$tools/bin/uv"
+}
+UV_BIN=$(find_uv) || fail "could not install uv $UV_VERSION with pip (see the lines above); check the connection to PyPI, or install uv yourself (https://docs.astral.sh/uv/) and run the command again."
+
+# uv does not read pip's configuration: hand it the index, extra indexes and find-links that
+# pip uses on this machine (a company mirror, local wheel folders), unless UV_* already say.
+eval "$("$PYTHON_BIN" - <<'PY'
+import shlex, subprocess, sys
+out = subprocess.run([sys.executable, "-m", "pip", "config", "list"],
+                     capture_output=True, text=True).stdout
+# pip's precedence, lowest first: global < user < site < environment variables.
+rank = {"global": 0, "install": 1, "download": 1, ":env:": 3}
+best = {}
+for line in out.splitlines():
+    key, sep, value = line.partition("=")
+    if not sep:
+        continue
+    section, _, name = key.rpartition(".")
+    value = value.strip().strip("'\"")
+    level = rank.get(section, 0)
+    if name in ("index-url", "extra-index-url", "find-links") and level >= best.get(name, (-1, ""))[0]:
+        best[name] = (level, value)
+uv_names = {"index-url": "UV_INDEX_URL", "extra-index-url": "UV_EXTRA_INDEX_URL",
+            "find-links": "UV_FIND_LINKS"}
+for name, (_, value) in best.items():
+    parts = value.split()
+    joined = ",".join(parts) if name == "find-links" else " ".join(parts)
+    var = uv_names[name]
+    print(f'[ -n "${{{var}:-}}" ] || export {var}={shlex.quote(joined)}')
+if "extra-index-url" in best:
+    # pip merges all indexes; uv takes a package from the first index that has it unless told.
+    print('[ -n "${UV_INDEX_STRATEGY:-}" ] || export UV_INDEX_STRATEGY=unsafe-best-match')
+PY
+)"
+export UV_NO_PROGRESS=1
