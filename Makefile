@@ -14,7 +14,7 @@ MLFLOW_PORT ?= 5000
 	cluster cluster-stop test-cluster
 
 help:
-	@echo "make course     set up (first time: ~7 min) and open JupyterLab on the course"
+	@echo "make course     set up (first time: ~5 min, later clones: ~30 s) and open JupyterLab"
 	@echo "make test       set up and run all tests and notebooks (small data, offline-ready)"
 	@echo "make unit       only the fast unit tests of includes/ (and the data catalogue in datasets/)"
 	@echo "make labs       regenerate the student labs from their solutions"

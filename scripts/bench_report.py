@@ -110,12 +110,13 @@ def main() -> None:
     installs = install_times()
     lines += ["## Installing the course (`scripts/setup.sh` in a fresh clone)", "",
               "| setup (date) | total s | of which Horovod s |", "|---|---:|---:|"]
-    for label in ("from nothing", "cached Horovod wheel"):
+    for label in ("from nothing", "warm caches"):
         run = installs.get(label, {})
         lines.append(f"| {label} ({run.get('date', 'not measured')[:10]}) | {fmt(run.get('seconds'), 0)} | "
                      f"{fmt(run.get('horovod_seconds'), 0)} |")
-    lines += ["", "From nothing: an empty venv and an empty pip cache, so every package is downloaded and Horovod "
-              "is compiled. Cached: an empty venv again, with the pip cache that the first run filled.", ""]
+    lines += ["", "From nothing: an empty venv and empty caches (pip's, uv's, the course's), so every package is "
+              "downloaded and Horovod is compiled. Warm caches: a second fresh clone, with the caches the first run "
+              "filled (uv installs from its cache; the Horovod wheel built for this TensorFlow is reused).", ""]
     out = ROOT / "reports" / "bench.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines))

