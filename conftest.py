@@ -1,5 +1,6 @@
 """Test-suite configuration: the small-data flag, a test-only course folder,
 which notebooks nbval runs, and a table of how long each notebook took."""
+
 from __future__ import annotations
 
 import os

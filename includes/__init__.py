@@ -14,6 +14,7 @@ Notebooks start with::
 
 See includes/README.md for where new code goes.
 """
+
 from .labs.blanks import LabBlankError, fill_in
 from .setup import Course, CourseSetupError, reset_course, setup_course
 

@@ -43,6 +43,7 @@ cell) can change a variable and the next call sees it.
 
 ``print_setting("home")`` prints one value, so the Makefile asks Python instead of restating a path.
 """
+
 from __future__ import annotations
 
 import os
@@ -63,8 +64,8 @@ KERAS_HOME_ENV = "KERAS_HOME"
 SPARK_MASTER_ENV = "COURSE_SPARK_MASTER"
 
 # Defaults when a variable is unset.
-LOCAL_HOME = REPO_ROOT / ".course"          # a learner's course folder on a laptop
-TEST_HOME = REPO_ROOT / ".course-test"      # the test suite's own course folder
+LOCAL_HOME = REPO_ROOT / ".course"  # a learner's course folder on a laptop
+TEST_HOME = REPO_ROOT / ".course-test"  # the test suite's own course folder
 DATABRICKS_HOME_ROOT = Path("/dbfs/tmp/dl-course")  # one folder per learner below it, Spark-visible
 DEFAULT_CACHE = Path("~/.cache/dl-course/data")
 DEFAULT_KERAS_HOME = Path("~/.keras")
@@ -122,8 +123,7 @@ def uc_schema() -> tuple[str, str] | None:
         return None
     parts = value.split(".")
     if len(parts) != 2 or not all(part.strip() for part in parts):
-        raise ValueError(f"{UC_SCHEMA_ENV} should read <catalog>.<schema> (for example main.dl_course), "
-                         f"not {value!r}.")
+        raise ValueError(f"{UC_SCHEMA_ENV} should read <catalog>.<schema> (for example main.dl_course), not {value!r}.")
     return parts[0].strip(), parts[1].strip()
 
 
@@ -138,8 +138,9 @@ def course_volume() -> tuple[str, str, str] | None:
         return None
     parts = value.split(".")
     if len(parts) != 3 or not all(part and not any(c.isspace() or c == "/" for c in part) for part in parts):
-        raise ValueError(f"{VOLUME_ENV} should read <catalog>.<schema>.<volume> (for example "
-                         f"main.dl_course.files), not {value!r}.")
+        raise ValueError(
+            f"{VOLUME_ENV} should read <catalog>.<schema>.<volume> (for example main.dl_course.files), not {value!r}."
+        )
     return parts[0], parts[1], parts[2]
 
 
@@ -193,8 +194,6 @@ def print_setting(name: str) -> int:
     elif name == "work":
         print(paths.work_root(home))
     else:
-        print(f"unknown setting {name!r}: home, tracking-uri, artifact-root, work, test-home or small",
-              file=sys.stderr)
+        print(f"unknown setting {name!r}: home, tracking-uri, artifact-root, work, test-home or small", file=sys.stderr)
         return 2
     return 0
-

@@ -3,6 +3,7 @@
 `make bench` runs every notebook (small-data flag on) and then this script, which reads
 build/notebook-times.md and the latest measurement runs in the course's MLflow store.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -19,7 +20,6 @@ from includes import settings  # noqa: E402
 from includes.setup.paths import work_root  # noqa: E402
 from includes.setup.tracking import configure_tracking  # noqa: E402
 
-
 # The notebooks tag each measurement run with `bench`; the report finds them by that tag in any experiment,
 # so renaming a notebook, its experiment or a run does not lose a figure.
 BENCH_TAG = "bench"
@@ -28,8 +28,9 @@ BENCH_TAG = "bench"
 def latest(mlflow, bench: str, filter_string: str = "") -> dict:
     """The newest run tagged ``bench=<bench>`` (plus ``filter_string``), as a flat dict; {} when there is none."""
     wanted = f"tags.{BENCH_TAG} = '{bench}'" + (f" and {filter_string}" if filter_string else "")
-    runs = mlflow.search_runs(search_all_experiments=True, filter_string=wanted,
-                              order_by=["attributes.start_time DESC"], max_results=1)
+    runs = mlflow.search_runs(
+        search_all_experiments=True, filter_string=wanted, order_by=["attributes.start_time DESC"], max_results=1
+    )
     return runs.iloc[0].to_dict() if len(runs) else {}
 
 
@@ -91,32 +92,53 @@ def main() -> None:
         "",
         "| way | training s | wall-clock s (with start-up) |",
         "|---|---:|---:|",
-        f"| Keras `fit`, single process | {fmt(single.get('metrics.training_seconds'))} | {fmt(single.get('metrics.wall_seconds'))} |",
+        f"| Keras `fit`, single process | {fmt(single.get('metrics.training_seconds'))} | "
+        f"{fmt(single.get('metrics.wall_seconds'))} |",
     ]
     for workers, run in horovod.items():
-        lines.append(f"| Horovod on Spark, {workers} worker(s) | {fmt(run.get('metrics.training_seconds'))} | "
-                     f"{fmt(run.get('metrics.wall_seconds'))} |")
-    lines.append(f"| TorchDistributor, 2 processes | {fmt(torch.get('metrics.training_seconds'))} | "
-                 f"{fmt(torch.get('metrics.wall_seconds'))} |")
+        lines.append(
+            f"| Horovod on Spark, {workers} worker(s) | {fmt(run.get('metrics.training_seconds'))} | "
+            f"{fmt(run.get('metrics.wall_seconds'))} |"
+        )
+    lines.append(
+        f"| TorchDistributor, 2 processes | {fmt(torch.get('metrics.training_seconds'))} | "
+        f"{fmt(torch.get('metrics.wall_seconds'))} |"
+    )
     lines += ["", "Two workers on two cores cannot be faster than one process; see 04.2 and 04.3 for why.", ""]
     udf = udf_measurement(home)
-    lines += ["## Spark pandas UDF vs direct `predict` (06.2, same images and model)", "",
-              "| way | images/s |", "|---|---:|",
-              f"| iterator pandas UDF on Spark (`local[2]`) | {fmt(udf.get('udf_rows_per_s'))} |",
-              f"| `predict_on_batch` loop in the notebook | {fmt(udf.get('direct_rows_per_s'))} |",
-              f"| **ratio** (target ≥ 0.8) | {fmt(udf.get('ratio'), 2)} |", "",
-              f"Measured on {udf.get('rows', '?')} images, batches of {udf.get('batch_size', '?')}, "
-              f"{udf.get('partitions', '?')} partitions, weights: {udf.get('weights', '?')}.", ""]
+    lines += [
+        "## Spark pandas UDF vs direct `predict` (06.2, same images and model)",
+        "",
+        "| way | images/s |",
+        "|---|---:|",
+        f"| iterator pandas UDF on Spark (`local[2]`) | {fmt(udf.get('udf_rows_per_s'))} |",
+        f"| `predict_on_batch` loop in the notebook | {fmt(udf.get('direct_rows_per_s'))} |",
+        f"| **ratio** (target ≥ 0.8) | {fmt(udf.get('ratio'), 2)} |",
+        "",
+        f"Measured on {udf.get('rows', '?')} images, batches of {udf.get('batch_size', '?')}, "
+        f"{udf.get('partitions', '?')} partitions, weights: {udf.get('weights', '?')}.",
+        "",
+    ]
     installs = install_times()
-    lines += ["## Installing the course (`scripts/setup.sh` in a fresh clone)", "",
-              "| setup (date) | total s | of which Horovod s |", "|---|---:|---:|"]
+    lines += [
+        "## Installing the course (`scripts/setup.sh` in a fresh clone)",
+        "",
+        "| setup (date) | total s | of which Horovod s |",
+        "|---|---:|---:|",
+    ]
     for label in ("from nothing", "warm caches"):
         run = installs.get(label, {})
-        lines.append(f"| {label} ({run.get('date', 'not measured')[:10]}) | {fmt(run.get('seconds'), 0)} | "
-                     f"{fmt(run.get('horovod_seconds'), 0)} |")
-    lines += ["", "From nothing: an empty venv and empty caches (pip's, uv's, the course's), so every package is "
-              "downloaded and Horovod is compiled. Warm caches: a second fresh clone, with the caches the first run "
-              "filled (uv installs from its cache; the Horovod wheel built for this TensorFlow is reused).", ""]
+        lines.append(
+            f"| {label} ({run.get('date', 'not measured')[:10]}) | {fmt(run.get('seconds'), 0)} | "
+            f"{fmt(run.get('horovod_seconds'), 0)} |"
+        )
+    lines += [
+        "",
+        "From nothing: an empty venv and empty caches (pip's, uv's, the course's), so every package is "
+        "downloaded and Horovod is compiled. Warm caches: a second fresh clone, with the caches the first run "
+        "filled (uv installs from its cache; the Horovod wheel built for this TensorFlow is reused).",
+        "",
+    ]
     out = ROOT / "reports" / "bench.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines))

@@ -12,6 +12,7 @@ without running anything. Student labs are not rendered (they stop at their firs
 are and why. Built pages are remembered in site/pages.json: a later `make site` only executes the
 notebooks that changed or are missing, so the long build can be done in several sittings.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,21 +35,21 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 sys.path.insert(0, str(ROOT))
 
-from includes.settings import SMALL_ENV, small_data  # noqa: E402  (the course's own reading of the flag)
 from includes.labs import is_student_lab  # noqa: E402  (the same rule the test suite uses)
+from includes.settings import SMALL_ENV, small_data  # noqa: E402  (the course's own reading of the flag)
 
 
 @dataclass
 class Page:
     """One rendered notebook, as recorded in site/pages.json."""
 
-    notebook: str          # path under notebooks/
-    html: str              # path under the site folder
-    digest: str            # of the notebook file the page was built from
-    data: str              # "full" or "small"
+    notebook: str  # path under notebooks/
+    html: str  # path under the site folder
+    digest: str  # of the notebook file the page was built from
+    data: str  # "full" or "small"
     seconds: float
-    status: str            # "ok" or "stopped: <error>"
-    note: str = ""         # why a full-data site shows the small-data version
+    status: str  # "ok" or "stopped: <error>"
+    note: str = ""  # why a full-data site shows the small-data version
     commit: str = ""
     built: str = ""
 
@@ -64,8 +65,9 @@ def digest(path: Path) -> str:
 
 def current_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
 
@@ -75,8 +77,12 @@ def execute(path: Path, small: bool, cell_budget_s: float) -> tuple[nbformat.Not
     notebook = nbformat.read(path, as_version=4)
     os.environ[SMALL_ENV] = "1" if small else "0"  # the kernel inherits this environment
     try:
-        NotebookClient(notebook, timeout=int(cell_budget_s), kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            notebook,
+            timeout=int(cell_budget_s),
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
     except CellTimeoutError:
         return notebook, "over budget"
     except Exception as error:  # keep the page: it shows where and why it stopped
@@ -95,8 +101,12 @@ def collapse_progress_updates(notebook: nbformat.NotebookNode) -> None:
         joined = []
         for output in cell.get("outputs", []):
             previous = joined[-1] if joined else None
-            if (output.get("output_type") == "stream" and previous is not None
-                    and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            if (
+                output.get("output_type") == "stream"
+                and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")
+            ):
                 previous["text"] += output["text"]
             else:
                 joined.append(output)
@@ -122,9 +132,17 @@ def render(path: Path, out_dir: Path, small: bool, budget_minutes: float) -> Pag
     target = out_dir / path.relative_to(NOTEBOOKS).with_suffix(".html")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
-    return Page(notebook=path.relative_to(NOTEBOOKS).as_posix(), html=target.relative_to(out_dir).as_posix(),
-                digest=digest(path), data=data, seconds=round(time.perf_counter() - started, 1),
-                status=status, note=note, commit=current_commit(), built=time.strftime("%Y-%m-%d"))
+    return Page(
+        notebook=path.relative_to(NOTEBOOKS).as_posix(),
+        html=target.relative_to(out_dir).as_posix(),
+        digest=digest(path),
+        data=data,
+        seconds=round(time.perf_counter() - started, 1),
+        status=status,
+        note=note,
+        commit=current_commit(),
+        built=time.strftime("%Y-%m-%d"),
+    )
 
 
 def load_pages(out_dir: Path) -> dict[str, Page]:
@@ -158,14 +176,19 @@ def write_index(out_dir: Path, pages: list[Page], small: bool) -> Path:
     for page in sorted(pages, key=lambda p: (module_of(p.notebook), Path(p.notebook).name)):
         kind = "lab (solution)" if "/solutions/" in page.notebook else "demo"
         data = page.data + (f" ({page.note})" if page.note else "")
-        rows.append(f"<tr><td>{html.escape(module_of(page.notebook))}</td>"
-                    f"<td><a href='{html.escape(page.html)}'>{html.escape(Path(page.notebook).stem)}</a></td>"
-                    f"<td>{kind}</td><td>{html.escape(data)}</td><td>{page.seconds:.0f} s</td>"
-                    f"<td>{html.escape(page.status)}</td><td>{html.escape(page.built)} {html.escape(page.commit)}"
-                    "</td></tr>")
-    intro = ("the small-data version of every notebook" if small else
-             "full data wherever every cell finishes within the build's time budget on 2 CPU cores; "
-             "the data column says where the small-data version is shown instead")
+        rows.append(
+            f"<tr><td>{html.escape(module_of(page.notebook))}</td>"
+            f"<td><a href='{html.escape(page.html)}'>{html.escape(Path(page.notebook).stem)}</a></td>"
+            f"<td>{kind}</td><td>{html.escape(data)}</td><td>{page.seconds:.0f} s</td>"
+            f"<td>{html.escape(page.status)}</td><td>{html.escape(page.built)} {html.escape(page.commit)}"
+            "</td></tr>"
+        )
+    intro = (
+        "the small-data version of every notebook"
+        if small
+        else "full data wherever every cell finishes within the build's time budget on 2 CPU cores; "
+        "the data column says where the small-data version is shown instead"
+    )
     index = out_dir / "index.html"
     index.write_text(
         "<!doctype html><meta charset='utf-8'><title>Deep Learning with Keras, TensorFlow and Apache Spark</title>"
@@ -175,7 +198,9 @@ def write_index(out_dir: Path, pages: list[Page], small: bool) -> Path:
         f"<p>Every demo and lab solution of the course, executed and rendered with its outputs: {intro}. "
         "Student labs are not shown: they are these solutions with blanks.</p>"
         "<table><tr><th>module</th><th>notebook</th><th>kind</th><th>data</th><th>time</th><th>status</th>"
-        "<th>built</th></tr>" + "".join(rows) + "</table>", encoding="utf-8")
+        "<th>built</th></tr>" + "".join(rows) + "</table>",
+        encoding="utf-8",
+    )
     return index
 
 
@@ -183,18 +208,28 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "site"))
     parser.add_argument("--only", default="*", help="a glob of notebook names, e.g. '01.*'")
-    parser.add_argument("--budget", type=float, default=10.0,
-                        help="minutes one cell may run with full data before the page falls back to small data")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=10.0,
+        help="minutes one cell may run with full data before the page falls back to small data",
+    )
     parser.add_argument("--force", action="store_true", help="rebuild pages that are up to date")
     args = parser.parse_args(argv)
     small = small_data()
     out_dir = Path(args.out)
     pages = load_pages(out_dir)
     selected = course_notebooks(args.only)
-    todo = [path for path in selected if args.force or not is_up_to_date(
-        pages.get(path.relative_to(NOTEBOOKS).as_posix()), path, out_dir, small)]
-    print(f"{len(todo)} notebooks to execute ({'small' if small else 'full'} data), "
-          f"{len(selected) - len(todo)} pages up to date", flush=True)
+    todo = [
+        path
+        for path in selected
+        if args.force or not is_up_to_date(pages.get(path.relative_to(NOTEBOOKS).as_posix()), path, out_dir, small)
+    ]
+    print(
+        f"{len(todo)} notebooks to execute ({'small' if small else 'full'} data), "
+        f"{len(selected) - len(todo)} pages up to date",
+        flush=True,
+    )
     for number, path in enumerate(todo, start=1):
         print(f"[{number}/{len(todo)}] {path.relative_to(NOTEBOOKS)} ...", flush=True)
         page = render(path, out_dir, small, args.budget)

@@ -16,6 +16,7 @@ created, then started; the script prints its address and returns (the run goes o
 Authentication is the databricks-sdk's: ``DATABRICKS_HOST`` and ``DATABRICKS_TOKEN``, or a profile in
 ``~/.databrickscfg`` (``--profile``). ``--dry-run`` prints the job's JSON and talks to nobody.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,12 +44,16 @@ TASK_TIMEOUT_S = 3600  # a notebook on full data takes minutes; this only stops 
 
 def course_notebooks(root: Path = REPO_ROOT) -> list[Path]:
     """Every demo and lab solution, in course order: module by module, by number, a demo before its lab."""
+
     def order(path: Path):
         number = path.stem.split("_", 1)[0]  # "01.2", "01.2L", "A.1"
         return (path.relative_to(root / "notebooks").parts[0], number.rstrip("L"), number.endswith("L"))
 
-    found = [path for path in (root / "notebooks").rglob("*.ipynb")
-             if ".ipynb_checkpoints" not in path.parts and not is_student_lab(path)]
+    found = [
+        path
+        for path in (root / "notebooks").rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in path.parts and not is_student_lab(path)
+    ]
     return sorted(found, key=order)
 
 
@@ -67,28 +72,40 @@ def workspace_file(workspace_path: str, relative: str) -> str:
     return path if path.startswith("/Workspace/") else "/Workspace" + path
 
 
-def job_cluster(spark_version: str, node_type: str, small_data: bool, uc_schema: str | None,
-                volume: str | None = None) -> jobs.JobCluster:
+def job_cluster(
+    spark_version: str, node_type: str, small_data: bool, uc_schema: str | None, volume: str | None = None
+) -> jobs.JobCluster:
     """One single-node cluster in dedicated (single user) access mode: what the course needs (README)."""
     env = {course_settings.SMALL_ENV: "1" if small_data else "0"}
     if uc_schema:
         env[course_settings.UC_SCHEMA_ENV] = uc_schema
     if volume:
         env[course_settings.VOLUME_ENV] = volume
-    return jobs.JobCluster(job_cluster_key=CLUSTER_KEY, new_cluster=compute.ClusterSpec(
-        spark_version=spark_version,
-        node_type_id=node_type,
-        num_workers=0,
-        spark_conf={"spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*, 4]"},
-        custom_tags={"ResourceClass": "SingleNode"},
-        data_security_mode=compute.DataSecurityMode.SINGLE_USER,
-        spark_env_vars=env))
+    return jobs.JobCluster(
+        job_cluster_key=CLUSTER_KEY,
+        new_cluster=compute.ClusterSpec(
+            spark_version=spark_version,
+            node_type_id=node_type,
+            num_workers=0,
+            spark_conf={"spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*, 4]"},
+            custom_tags={"ResourceClass": "SingleNode"},
+            data_security_mode=compute.DataSecurityMode.SINGLE_USER,
+            spark_env_vars=env,
+        ),
+    )
 
 
-def build_job(workspace_path: str, runtime: str = "15.4", cluster_id: str | None = None,
-              node_type: str = "i3.xlarge", spark_version: str | None = None, small_data: bool = True,
-              uc_schema: str | None = None, volume: str | None = None,
-              root: Path = REPO_ROOT) -> jobs.JobSettings:
+def build_job(
+    workspace_path: str,
+    runtime: str = "15.4",
+    cluster_id: str | None = None,
+    node_type: str = "i3.xlarge",
+    spark_version: str | None = None,
+    small_data: bool = True,
+    uc_schema: str | None = None,
+    volume: str | None = None,
+    root: Path = REPO_ROOT,
+) -> jobs.JobSettings:
     """The job's settings, as the SDK's own dataclasses."""
     version = runtime_version(runtime)
     if version is None:
@@ -98,22 +115,27 @@ def build_job(workspace_path: str, runtime: str = "15.4", cluster_id: str | None
         raise ValueError(f"no Spark version known for runtime {runtime}: give --spark-version")
     requirements = runtime_requirements(version, folder=root / "requirements")
     library = compute.Library(requirements=workspace_file(workspace_path, requirements.relative_to(root).as_posix()))
-    notebooks = [path for path in course_notebooks(root)
-                 if version <= LAST_RUNTIME_WITH_HOROVOD or not needs_horovod(path)]
+    notebooks = [
+        path for path in course_notebooks(root) if version <= LAST_RUNTIME_WITH_HOROVOD or not needs_horovod(path)
+    ]
     tasks, previous = [], None
     for path in notebooks:
         relative = path.relative_to(root).with_suffix("").as_posix()  # a Git folder shows notebooks without .ipynb
-        tasks.append(jobs.Task(
-            task_key=task_key(path),
-            description=f"{path.relative_to(root).as_posix()}",
-            notebook_task=jobs.NotebookTask(notebook_path=f"{workspace_path.rstrip('/')}/{relative}",
-                                            source=jobs.Source.WORKSPACE),
-            depends_on=[jobs.TaskDependency(task_key=previous)] if previous else None,
-            run_if=jobs.RunIf.ALL_DONE if previous else None,
-            job_cluster_key=None if cluster_id else CLUSTER_KEY,
-            existing_cluster_id=cluster_id,
-            libraries=[library],
-            timeout_seconds=TASK_TIMEOUT_S))
+        tasks.append(
+            jobs.Task(
+                task_key=task_key(path),
+                description=f"{path.relative_to(root).as_posix()}",
+                notebook_task=jobs.NotebookTask(
+                    notebook_path=f"{workspace_path.rstrip('/')}/{relative}", source=jobs.Source.WORKSPACE
+                ),
+                depends_on=[jobs.TaskDependency(task_key=previous)] if previous else None,
+                run_if=jobs.RunIf.ALL_DONE if previous else None,
+                job_cluster_key=None if cluster_id else CLUSTER_KEY,
+                existing_cluster_id=cluster_id,
+                libraries=[library],
+                timeout_seconds=TASK_TIMEOUT_S,
+            )
+        )
         previous = tasks[-1].task_key
     data = "small data" if small_data else "full data"
     return jobs.JobSettings(
@@ -121,7 +143,8 @@ def build_job(workspace_path: str, runtime: str = "15.4", cluster_id: str | None
         tasks=tasks,
         job_clusters=None if cluster_id else [job_cluster(spark_version, node_type, small_data, uc_schema, volume)],
         max_concurrent_runs=1,
-        tags={"course": "dl-course"})
+        tags={"course": "dl-course"},
+    )
 
 
 def submit(settings: jobs.JobSettings, profile: str | None = None) -> str:
@@ -136,26 +159,45 @@ def submit(settings: jobs.JobSettings, profile: str | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workspace-path", required=True,
-                        help="the repository's Git folder, e.g. /Workspace/Users/you@example.com/dl-course")
+    parser.add_argument(
+        "--workspace-path",
+        required=True,
+        help="the repository's Git folder, e.g. /Workspace/Users/you@example.com/dl-course",
+    )
     parser.add_argument("--runtime", default="15.4", help="Databricks Runtime ML version: 15.4 (default) or 17.3")
     parser.add_argument("--cluster-id", help="run on this existing cluster instead of a new job cluster")
-    parser.add_argument("--node-type", default="i3.xlarge",
-                        help="the job cluster's node type (AWS i3.xlarge; Azure e.g. Standard_D4ds_v5; "
-                             "GCP e.g. n2-highmem-4)")
-    parser.add_argument("--spark-version", help="the cluster's runtime key, when --runtime is not one of "
-                        + ", ".join(SPARK_VERSIONS))
+    parser.add_argument(
+        "--node-type",
+        default="i3.xlarge",
+        help="the job cluster's node type (AWS i3.xlarge; Azure e.g. Standard_D4ds_v5; GCP e.g. n2-highmem-4)",
+    )
+    parser.add_argument(
+        "--spark-version", help="the cluster's runtime key, when --runtime is not one of " + ", ".join(SPARK_VERSIONS)
+    )
     parser.add_argument("--full-data", action="store_true", help="the full course (default: the small-data flag)")
-    parser.add_argument("--uc-schema", help="catalog.schema for models when the workspace registers them in "
-                                            "Unity Catalog (sets COURSE_UC_SCHEMA on the job cluster)")
-    parser.add_argument("--volume", help="catalog.schema.volume where the course keeps its data and work "
-                                         "(sets COURSE_VOLUME on the job cluster; default: DBFS)")
+    parser.add_argument(
+        "--uc-schema",
+        help="catalog.schema for models when the workspace registers them in "
+        "Unity Catalog (sets COURSE_UC_SCHEMA on the job cluster)",
+    )
+    parser.add_argument(
+        "--volume",
+        help="catalog.schema.volume where the course keeps its data and work "
+        "(sets COURSE_VOLUME on the job cluster; default: DBFS)",
+    )
     parser.add_argument("--profile", help="a profile of ~/.databrickscfg")
     parser.add_argument("--dry-run", action="store_true", help="print the job's JSON; create and run nothing")
     args = parser.parse_args(argv)
-    settings = build_job(args.workspace_path, runtime=args.runtime, cluster_id=args.cluster_id,
-                         node_type=args.node_type, spark_version=args.spark_version,
-                         small_data=not args.full_data, uc_schema=args.uc_schema, volume=args.volume)
+    settings = build_job(
+        args.workspace_path,
+        runtime=args.runtime,
+        cluster_id=args.cluster_id,
+        node_type=args.node_type,
+        spark_version=args.spark_version,
+        small_data=not args.full_data,
+        uc_schema=args.uc_schema,
+        volume=args.volume,
+    )
     if args.dry_run:
         print(json.dumps(settings.as_dict(), indent=2))
         return 0

@@ -12,6 +12,7 @@ and its own temporary folder (shuffle and spill files), under ``build/spark-clus
 
 Point the course at it with ``COURSE_SPARK_MASTER=$(cat build/spark-cluster/master-url)``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,16 +52,18 @@ def free_port() -> int:
 
 def _daemon_env(name: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "SPARK_HOME": str(spark_home()),
-        "SPARK_LOCAL_IP": LOOPBACK,          # daemons, their web UIs and the executors bind to loopback only
-        "SPARK_LOCAL_DIRS": str(CLUSTER_DIR / name / "tmp"),  # this daemon's own scratch space
-        "SPARK_LOG_DIR": str(CLUSTER_DIR / name),
-        "SPARK_DAEMON_MEMORY": "512m",       # the master and the workers only schedule; executors get their own
-        "SPARK_NO_DAEMONIZE": "1",
-        # Executors start the driver's Python (sent with each task); this is only the fallback.
-        "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable),
-    })
+    env.update(
+        {
+            "SPARK_HOME": str(spark_home()),
+            "SPARK_LOCAL_IP": LOOPBACK,  # daemons, their web UIs and the executors bind to loopback only
+            "SPARK_LOCAL_DIRS": str(CLUSTER_DIR / name / "tmp"),  # this daemon's own scratch space
+            "SPARK_LOG_DIR": str(CLUSTER_DIR / name),
+            "SPARK_DAEMON_MEMORY": "512m",  # the master and the workers only schedule; executors get their own
+            "SPARK_NO_DAEMONIZE": "1",
+            # Executors start the driver's Python (sent with each task); this is only the fallback.
+            "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", sys.executable),
+        }
+    )
     return env
 
 
@@ -70,8 +73,13 @@ def _launch(name: str, main_class: str, arguments: list[str]) -> int:
     log = open(folder / "daemon.log", "ab")
     process = subprocess.Popen(
         [str(spark_home() / "bin" / "spark-class"), main_class, *arguments],
-        env=_daemon_env(name), cwd=folder, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True)  # its own process group: a Ctrl+C in the caller's terminal does not reach it
+        env=_daemon_env(name),
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # its own process group: a Ctrl+C in the caller's terminal does not reach it
     (folder / "pid").write_text(str(process.pid))  # spark-class execs java: this is the JVM's own pid
     return process.pid
 
@@ -157,8 +165,11 @@ def start(workers: int = WORKERS) -> str:
     CLUSTER_DIR.mkdir(parents=True)
     began = time.perf_counter()
     port, webui_port = free_port(), free_port()
-    _launch("master", "org.apache.spark.deploy.master.Master",
-            ["--host", LOOPBACK, "--port", str(port), "--webui-port", str(webui_port)])
+    _launch(
+        "master",
+        "org.apache.spark.deploy.master.Master",
+        ["--host", LOOPBACK, "--port", str(port), "--webui-port", str(webui_port)],
+    )
     master_url = f"spark://{LOOPBACK}:{port}"
     # Workers that find no master retry after 5-15 s: start them once the master answers.
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -171,9 +182,25 @@ def start(workers: int = WORKERS) -> str:
         name = f"worker-{number}"
         work_dir = CLUSTER_DIR / name / "work"
         work_dir.mkdir(parents=True, exist_ok=True)
-        _launch(name, "org.apache.spark.deploy.worker.Worker",
-                ["--host", LOOPBACK, "--port", str(free_port()), "--webui-port", str(free_port()),
-                 "--cores", str(WORKER_CORES), "--memory", WORKER_MEMORY, "--work-dir", str(work_dir), master_url])
+        _launch(
+            name,
+            "org.apache.spark.deploy.worker.Worker",
+            [
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(free_port()),
+                "--webui-port",
+                str(free_port()),
+                "--cores",
+                str(WORKER_CORES),
+                "--memory",
+                WORKER_MEMORY,
+                "--work-dir",
+                str(work_dir),
+                master_url,
+            ],
+        )
     alive = 0
     while time.monotonic() < deadline:
         dead = [name for name, pid in _pids().items() if not _alive(pid)]
@@ -189,12 +216,16 @@ def start(workers: int = WORKERS) -> str:
         time.sleep(0.5)
     else:
         stop(quiet=True)
-        sys.exit(f"Spark cluster: {alive} of {workers} workers registered within {START_TIMEOUT_SECONDS} s; "
-                 f"see the logs in {CLUSTER_DIR}")
+        sys.exit(
+            f"Spark cluster: {alive} of {workers} workers registered within {START_TIMEOUT_SECONDS} s; "
+            f"see the logs in {CLUSTER_DIR}"
+        )
     MASTER_URL_FILE.write_text(master_url + "\n")
     (CLUSTER_DIR / "master-webui").write_text(f"http://{LOOPBACK}:{webui_port}\n")
-    print(f"Spark cluster up in {time.perf_counter() - began:.1f} s: {master_url} "
-          f"({workers} workers x {WORKER_CORES} core, {WORKER_MEMORY}; web UI http://{LOOPBACK}:{webui_port})")
+    print(
+        f"Spark cluster up in {time.perf_counter() - began:.1f} s: {master_url} "
+        f"({workers} workers x {WORKER_CORES} core, {WORKER_MEMORY}; web UI http://{LOOPBACK}:{webui_port})"
+    )
     return master_url
 
 

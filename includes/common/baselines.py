@@ -1,4 +1,5 @@
 """The numbers the course's models must beat, computed the same way everywhere."""
+
 from __future__ import annotations
 
 import math
@@ -50,44 +51,60 @@ def beats_baseline(rmse_model: float, rmse_baseline: float, needed: float | None
     return math.isfinite(rmse_model) and improvement(rmse_model, rmse_baseline) > needed
 
 
-def compare_with_baseline(rmse_model: float, rmse_baseline: float, target: float,
-                          small: bool) -> float:
+def compare_with_baseline(rmse_model: float, rmse_baseline: float, target: float, small: bool) -> float:
     """Print how the model does against the baseline; enforce the target on full data (a demo's check).
 
     With the small-data flag on, the full course's target is reported but not required.
     """
     if not math.isfinite(rmse_model):
-        raise AssertionError(f"The model's RMSE is {rmse_model}: its training diverged. Lower the learning "
-                             "rate (or pick another configuration) and train it again.")
+        raise AssertionError(
+            f"The model's RMSE is {rmse_model}: its training diverged. Lower the learning "
+            "rate (or pick another configuration) and train it again."
+        )
     gain = improvement(rmse_model, rmse_baseline)
-    print(f"model RMSE {rmse_model:.3f} vs linear baseline {rmse_baseline:.3f}: "
-          f"{gain:+.1%} (the full course's target: {target:.0%} better)")
+    print(
+        f"model RMSE {rmse_model:.3f} vs linear baseline {rmse_baseline:.3f}: "
+        f"{gain:+.1%} (the full course's target: {target:.0%} better)"
+    )
     needed = needed_gain(target, small, required_on_small_data=False)
     if needed is None:
         print("Small-data run: the target applies to the full course (COURSE_SMALL_DATA=0).")
     elif not beats_baseline(rmse_model, rmse_baseline, needed):
-        raise AssertionError(f"The model is only {gain:.1%} better than the linear baseline; "
-                             f"the lesson expects at least {target:.0%}.")
+        raise AssertionError(
+            f"The model is only {gain:.1%} better than the linear baseline; the lesson expects at least {target:.0%}."
+        )
     return gain
 
 
-DIVERGED_HINT = ("The RMSE is not a number: training diverged (the loss blew up). Lower the learning rate, "
-                 "and check that the inputs are standardized.")
+DIVERGED_HINT = (
+    "The RMSE is not a number: training diverged (the loss blew up). Lower the learning rate, "
+    "and check that the inputs are standardized."
+)
 
 
-def check_beats_baseline(rmse: float, baseline_rmse: float, small: bool, target: float = FULL_COURSE_TARGET,
-                         required_on_small_data: bool = True, title: str = "Step 5: beating the baseline",
-                         measured: str = "Test RMSE",
-                         hint: str = "Train longer, or give the hidden layers more units; standardize the inputs."):
+def check_beats_baseline(
+    rmse: float,
+    baseline_rmse: float,
+    small: bool,
+    target: float = FULL_COURSE_TARGET,
+    required_on_small_data: bool = True,
+    title: str = "Step 5: beating the baseline",
+    measured: str = "Test RMSE",
+    hint: str = "Train longer, or give the hidden layers more units; standardize the inputs.",
+):
     """A lab's check: better than linear regression by ``target`` on the full data (see :func:`needed_gain`)."""
     from includes.labs.checks import LabChecks
 
     needed = needed_gain(target, small, required_on_small_data)
     gain = improvement(rmse, baseline_rmse)
     with LabChecks(title) as check:
-        check(beats_baseline(rmse, baseline_rmse, needed),
-              ok=(f"{measured} {rmse:.3f} vs the baseline's {baseline_rmse:.3f}: {gain:+.0%}"
-                  + (" (the comparison counts on the full data, COURSE_SMALL_DATA=0)." if needed is None else ".")),
-              problem=f"{measured} {rmse:.3f} should be more than {needed or 0:.0%} better than "
-                      f"the baseline's {baseline_rmse:.3f} (it is {gain:+.0%}).",
-              hint=hint if math.isfinite(rmse) else DIVERGED_HINT)
+        check(
+            beats_baseline(rmse, baseline_rmse, needed),
+            ok=(
+                f"{measured} {rmse:.3f} vs the baseline's {baseline_rmse:.3f}: {gain:+.0%}"
+                + (" (the comparison counts on the full data, COURSE_SMALL_DATA=0)." if needed is None else ".")
+            ),
+            problem=f"{measured} {rmse:.3f} should be more than {needed or 0:.0%} better than "
+            f"the baseline's {baseline_rmse:.3f} (it is {gain:+.0%}).",
+            hint=hint if math.isfinite(rmse) else DIVERGED_HINT,
+        )

@@ -1,12 +1,12 @@
 """Small plotting helpers shared by several notebooks (the lesson-specific plots stay in the notebooks)."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 
-def plot_history(histories: dict, metric: str = "loss", title: str | None = None, ax=None,
-                 log_scale: bool = False):
+def plot_history(histories: dict, metric: str = "loss", title: str | None = None, ax=None, log_scale: bool = False):
     """Training (solid) and validation (dashed) curves of one or more Keras histories.
 
     ``histories`` maps a label to a ``History`` (or its ``.history`` dict).
@@ -18,8 +18,7 @@ def plot_history(histories: dict, metric: str = "loss", title: str | None = None
         epochs = np.arange(1, len(values[metric]) + 1)
         ax.plot(epochs, values[metric], color=color, label=f"{label} (train)")
         if f"val_{metric}" in values:
-            ax.plot(epochs, values[f"val_{metric}"], color=color, linestyle="--",
-                    label=f"{label} (validation)")
+            ax.plot(epochs, values[f"val_{metric}"], color=color, linestyle="--", label=f"{label} (validation)")
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     if log_scale:

@@ -1,4 +1,5 @@
 """Progress you can see on long work, without pages of per-batch log lines."""
+
 from __future__ import annotations
 
 import time
@@ -23,8 +24,15 @@ class EpochProgress(keras.callbacks.Callback):
         self._epoch_started = 0.0
 
     def on_train_begin(self, logs=None):
-        self.bar = tqdm(total=self.params.get("epochs"), desc=self.description, unit="epoch",
-                        leave=True, ascii=True, dynamic_ncols=False, ncols=90)
+        self.bar = tqdm(
+            total=self.params.get("epochs"),
+            desc=self.description,
+            unit="epoch",
+            leave=True,
+            ascii=True,
+            dynamic_ncols=False,
+            ncols=90,
+        )
         self.epoch_seconds = []
 
     def on_epoch_begin(self, epoch, logs=None):

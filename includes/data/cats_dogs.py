@@ -18,12 +18,12 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
+from ..settings import cache_dir, resolve_small
 from .archives import publish_folder
 from .fetch import fetch
-from ..settings import cache_dir, resolve_small
 from .verify import IMAGE_SUFFIXES
 
 DATASET = "cats_and_dogs_filtered.zip"  # a manifest name (tests may swap in an entry)
@@ -56,7 +56,11 @@ def _choose(source: Path, per_split: Mapping[str, int]) -> dict[str, list[Path]]
         class_folders = sorted(p for p in (source / split).iterdir() if p.is_dir() and not p.name.startswith("."))
         for class_folder in class_folders:
             images = sorted(
-                (p for p in class_folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")),
+                (
+                    p
+                    for p in class_folder.iterdir()
+                    if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+                ),
                 key=_natural_key,
             )
             if len(images) < count:

@@ -9,7 +9,6 @@ puts into its error sentence.
 from __future__ import annotations
 
 import http.client
-import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -50,18 +49,21 @@ def download(url: str, destination: Path, *, label: str, expected_size: int | No
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             announced = response.headers.get("Content-Length")
             announced_size = int(announced) if announced and announced.isdigit() else None
-            with open(destination, "wb") as out, tqdm(
-                total=announced_size or expected_size,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc=f"Downloading {label}",
-            ) as bar:
+            with (
+                open(destination, "wb") as out,
+                tqdm(
+                    total=announced_size or expected_size,
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    desc=f"Downloading {label}",
+                ) as bar,
+            ):
                 for chunk in iter(lambda: response.read(CHUNK_SIZE), b""):
                     out.write(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
-    except (urllib.error.URLError, http.client.HTTPException, socket.timeout, OSError, ValueError) as error:
+    except (TimeoutError, urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
         raise DownloadFailed(_reason(error)) from error
     if announced_size is not None and received != announced_size:
         raise DownloadFailed(f"connection closed after {received} of {announced_size} bytes")

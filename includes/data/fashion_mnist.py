@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..settings import resolve_small
 from .fetch import fetch
 from .keras_cache import homes_keras_reads, install_file
-from ..settings import resolve_small
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top",

@@ -120,7 +120,9 @@ def _fetch_extracted_archive(entry: DatasetEntry) -> Path:
         _require_good_mirror_copy(entry, mirrored_archive, file_problem(mirrored_archive, entry, from_mirror=True))
         if extracted.is_dir() and tree_problem(extracted, entry, markers) is None:
             return extracted
-        _require_good_mirror_copy(entry, mirrored_archive, _extract_and_check(entry, mirrored_archive, extracted, markers))
+        _require_good_mirror_copy(
+            entry, mirrored_archive, _extract_and_check(entry, mirrored_archive, extracted, markers)
+        )
         return extracted
 
     if extracted.is_dir():
@@ -185,8 +187,12 @@ def _require_good_mirror_copy(entry: DatasetEntry, path: Path, problem: str | No
 
 
 def _log_refetch(entry: DatasetEntry, path: Path, problem: str) -> None:
-    logger.warning("Cached copy of '%s' at %s failed verification (%s); deleting it and fetching it again.",
-                   entry.name, path, problem)
+    logger.warning(
+        "Cached copy of '%s' at %s failed verification (%s); deleting it and fetching it again.",
+        entry.name,
+        path,
+        problem,
+    )
 
 
 def _unavailable_sentence(entry: DatasetEntry, reason: str) -> str:

@@ -33,8 +33,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .fetch import fetch
 from ..settings import resolve_small
+from .fetch import fetch
 
 DATASET_NAME = "housing.tgz"
 CSV_MEMBER = "housing.csv"

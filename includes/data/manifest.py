@@ -31,10 +31,10 @@ becomes a :class:`DatasetEntry`. The fields:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
+from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Mapping
 
 from ..settings import REPO_ROOT
 
@@ -85,7 +85,7 @@ class DatasetEntry:
         return f"{self.mirror_path} or the extracted folder {self.folder_path}/"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _entries_from_file(path: Path) -> tuple[DatasetEntry, ...]:
     with open(path, encoding="utf-8") as handle:
         raw = json.load(handle)
@@ -113,7 +113,7 @@ def get_entry(name: str) -> DatasetEntry:
     raise KeyError(f"No dataset called {name!r} in the manifest; known: {valid}")
 
 
-def as_entry(dataset: "str | DatasetEntry") -> DatasetEntry:
+def as_entry(dataset: str | DatasetEntry) -> DatasetEntry:
     """Accept a name or an entry, return an entry."""
     return dataset if isinstance(dataset, DatasetEntry) else get_entry(dataset)
 
@@ -123,13 +123,7 @@ def describe():
     import pandas as pd
 
     rows = [
-        {
-            "name": e.name,
-            "url": e.url,
-            "size": e.size,
-            "licence": e.licence,
-            "description": e.description,
-        }
+        {"name": e.name, "url": e.url, "size": e.size, "licence": e.licence, "description": e.description}
         for e in entries()
     ]
     return pd.DataFrame(rows, columns=["name", "url", "size", "licence", "description"]).astype({"size": "Int64"})

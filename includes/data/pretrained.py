@@ -32,16 +32,16 @@ class PretrainedWeights:
     """Which weights a Keras application starts from, and what they are: every route to pretrained weights
     in the course (the data layer, 06's ImageNet classifier, 07's backbone) returns one of these."""
 
-    weights: str | None      # what to pass as ``weights=``: "imagenet" (a file Keras finds) or None (random start)
-    standin: bool            # True: the course mirror's labelled stand-in, not the canonical file
-    description: str         # one sentence to print next to every result
+    weights: str | None  # what to pass as ``weights=``: "imagenet" (a file Keras finds) or None (random start)
+    standin: bool  # True: the course mirror's labelled stand-in, not the canonical file
+    description: str  # one sentence to print next to every result
     path: Path | None = None  # the installed file, when there is one
 
     @property
     def pretrained(self) -> bool:
         return self.weights is not None
 
-    def described_as(self, description: str) -> "PretrainedWeights":
+    def described_as(self, description: str) -> PretrainedWeights:
         return replace(self, description=description)
 
 
@@ -76,7 +76,11 @@ def install_mobilenet_v2_weights() -> PretrainedWeights:
         standin = bool(entry.mirror_is_standin and sha256_of_file(installed) == entry.mirror_sha256)
         note = entry.mirror_note if standin else None
     if not note:
-        note = entry.mirror_note if standin else "Canonical Keras ImageNet weights for MobileNetV2 (alpha 1.0, 160 px, no top)."
+        note = (
+            entry.mirror_note
+            if standin
+            else "Canonical Keras ImageNet weights for MobileNetV2 (alpha 1.0, 160 px, no top)."
+        )
     return PretrainedWeights("imagenet", bool(standin), note, installed)
 
 

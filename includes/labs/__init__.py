@@ -8,6 +8,7 @@
 
 A module's own checks live with its lesson: ``includes/lessons/<topic>/checks.py``.
 """
+
 from .blanks import LabBlankError, fill_in, is_student_lab
 from .checks import LabCheckFailed, LabChecks, attempt, value_or
 

@@ -4,6 +4,7 @@
 there; the generator (``includes.labs.generator``) puts these blanks in place
 of the solution's marked blocks.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,4 +26,5 @@ def fill_in(instruction: str = "complete this step"):
     """A blank in a lab: stops the notebook and says what to write here."""
     raise LabBlankError(
         f"This blank is not filled in yet: {instruction.rstrip('.')}. "
-        "Replace `fill_in(...)` with your code and run the cell again.")
+        "Replace `fill_in(...)` with your code and run the cell again."
+    )

@@ -12,6 +12,7 @@ their own: a blank reached inside the learner's function then stops with its own
 Every check in the block is run and reported; if any failed, the block raises
 ``LabCheckFailed`` at the end, so "Run all" stops at the first part to fix.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ class LabChecks:
             lines.append("The check passed." if total == 1 else f"All {total} checks passed.")
         return "\n".join(lines)
 
-    def __enter__(self) -> "LabChecks":
+    def __enter__(self) -> LabChecks:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -98,5 +99,6 @@ class LabChecks:
         if self.failed:
             raise LabCheckFailed(
                 f"{len(self.failed)} of {len(self.results)} checks for '{self.title}' failed: "
-                "read the ✘ lines above and their hints, fix your code, and run the cell again.")
+                "read the ✘ lines above and their hints, fix your code, and run the cell again."
+            )
         return False

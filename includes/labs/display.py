@@ -9,6 +9,7 @@ IPython (Jupyter's and Databricks' Python kernels alike) lets a program choose h
 The cell still fails (the notebook stops there and "Run all" does not go on), and every other exception keeps
 its full traceback, since those come from the learner's own code.
 """
+
 from __future__ import annotations
 
 from .blanks import LabBlankError

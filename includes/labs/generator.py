@@ -21,6 +21,7 @@ out of the student lab. Run ``make labs`` after
 editing a solution; the test suite fails if a committed lab differs from what
 this generator makes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,8 @@ import io
 import json
 import keyword
 import re
+import shutil
+import subprocess
 import sys
 import textwrap
 import tokenize
@@ -62,7 +65,7 @@ def _todo_above(lines: list[str], where: str) -> str:
     collected.reverse()
     if not collected or not collected[0].startswith(TODO_PREFIX):
         raise LabSourceError(f"{where}: put a '{TODO_PREFIX} ...' comment right above '{BEGIN}'.")
-    words = [collected[0][len(TODO_PREFIX):].strip()]
+    words = [collected[0][len(TODO_PREFIX) :].strip()]
     words += [line.lstrip("#").strip() for line in collected[1:]]
     return " ".join(word for word in words if word)
 
@@ -75,10 +78,13 @@ def _assigned_names(solution_lines: list[str]) -> list[str]:
         return []
     names: list[tuple[int, str]] = []
     for node in ast.walk(tree):
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else [])
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else ([node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else [])
+        )
         for target in targets:
-            for element in (target.elts if isinstance(target, ast.Tuple) else [target]):
+            for element in target.elts if isinstance(target, ast.Tuple) else [target]:
                 if isinstance(element, ast.Name):
                     names.append((element.lineno, element.id))
     ordered: list[str] = []
@@ -105,8 +111,7 @@ def _assigned_name(solution_lines: list[str], code_after: list[str]) -> str | No
     return ", ".join(needed) or None
 
 
-def blank_for(solution_lines: list[str], instruction: str, indent: str,
-              code_after: list[str] = ()) -> str:
+def blank_for(solution_lines: list[str], instruction: str, indent: str, code_after: list[str] = ()) -> str:
     """The line that replaces a solution block in the student lab."""
     call = f"fill_in({json.dumps(instruction, ensure_ascii=False)})"
     target = _assigned_name(solution_lines, list(code_after))
@@ -116,10 +121,10 @@ def blank_for(solution_lines: list[str], instruction: str, indent: str,
 class SolutionBlock(NamedTuple):
     """One ``### BEGIN/END SOLUTION`` block of a cell: where it is, and the TODO above it."""
 
-    begin: int          # line index of the BEGIN marker
-    end: int            # line index of the END marker
-    instruction: str    # the TODO text right above it
-    code: list[str]     # the solution's lines between the markers
+    begin: int  # line index of the BEGIN marker
+    end: int  # line index of the END marker
+    instruction: str  # the TODO text right above it
+    code: list[str]  # the solution's lines between the markers
 
 
 def solution_blocks(source: str, where: str = "cell") -> list[SolutionBlock]:
@@ -139,7 +144,7 @@ def solution_blocks(source: str, where: str = "cell") -> list[SolutionBlock]:
         except StopIteration:
             raise LabSourceError(f"{where}: '{BEGIN}' without '{END}'.") from None
         instruction = _todo_above(lines[:index], where)
-        blocks.append(SolutionBlock(index, end, instruction, lines[index + 1:end]))
+        blocks.append(SolutionBlock(index, end, instruction, lines[index + 1 : end]))
         index = end + 1
     return blocks
 
@@ -150,10 +155,10 @@ def student_source(source: str, where: str = "cell") -> str:
     out: list[str] = []
     start = 0
     for block in solution_blocks(source, where):
-        out.extend(lines[start:block.begin])
+        out.extend(lines[start : block.begin])
         marker = lines[block.begin]
         indent = marker[: len(marker) - len(marker.lstrip())]
-        out.append(blank_for(block.code, block.instruction, indent, lines[block.end + 1:]))
+        out.append(blank_for(block.code, block.instruction, indent, lines[block.end + 1 :]))
         start = block.end + 1
     out.extend(lines[start:])
     return "\n".join(out)
@@ -172,8 +177,9 @@ def answer_tokens(code: str) -> set[str]:
     found: set[str] = set()
     try:
         for token in tokenize.generate_tokens(io.StringIO(textwrap.dedent(code)).readline):
-            if ((token.type == tokenize.NAME and not keyword.iskeyword(token.string))
-                    or token.type == tokenize.NUMBER) and len(token.string) > 1:
+            if (
+                (token.type == tokenize.NAME and not keyword.iskeyword(token.string)) or token.type == tokenize.NUMBER
+            ) and len(token.string) > 1:
                 found.add(token.string)
     except (tokenize.TokenError, IndentationError):
         pass
@@ -185,8 +191,7 @@ def dictated_share(instruction: str, code: str) -> float:
     tokens = answer_tokens(code)
     if not tokens:
         return 0.0
-    given = {token for token in tokens
-             if re.search(r"(?<![\w.])" + re.escape(token) + r"(?!\w)", instruction)}
+    given = {token for token in tokens if re.search(r"(?<![\w.])" + re.escape(token) + r"(?!\w)", instruction)}
     return len(given) / len(tokens)
 
 
@@ -200,8 +205,14 @@ def dictation_table(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[tuple[str, int,
                 continue
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             for block in solution_blocks(source, f"{solution_path.name}, cell {number}"):
-                rows.append((solution_path.name, number, dictated_share(block.instruction, "\n".join(block.code)),
-                             block.instruction))
+                rows.append(
+                    (
+                        solution_path.name,
+                        number,
+                        dictated_share(block.instruction, "\n".join(block.code)),
+                        block.instruction,
+                    )
+                )
     return rows
 
 
@@ -226,14 +237,15 @@ def student_notebook(solution: dict, solution_name: str = "solution") -> dict:
 
 
 def count_blanks(notebook: dict) -> int:
-    return sum("fill_in(" in "".join(cell["source"]) for cell in notebook["cells"]
-               if cell["cell_type"] == "code")
+    return sum("fill_in(" in "".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code")
 
 
 def lab_pairs(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[tuple[Path, Path]]:
     """(solution, student lab) path pairs for every lab of the course."""
-    return [(solution, solution.parent.parent / solution.name)
-            for solution in sorted(notebooks_dir.glob("*/solutions/*.ipynb"))]
+    return [
+        (solution, solution.parent.parent / solution.name)
+        for solution in sorted(notebooks_dir.glob("*/solutions/*.ipynb"))
+    ]
 
 
 def render(notebook: dict) -> str:
@@ -241,12 +253,32 @@ def render(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
+def formatted(text: str, path: Path) -> str:
+    """The notebook as ``ruff format`` leaves it, so that a generated lab passes the formatter's check like every
+    other notebook (a long blank is wrapped, sources become lists of lines). The course pins ruff; where it is
+    missing the text is kept as rendered."""
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        return text
+    result = subprocess.run(
+        [ruff, "format", "--stdin-filename", str(path), "-"], input=text, capture_output=True, text=True, cwd=REPO_ROOT
+    )
+    if result.returncode != 0:
+        raise LabSourceError(f"ruff could not format {path.name}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def student_lab_text(solution_path: Path, lab_path: Path) -> str:
+    """The student lab's file content, made from its solution notebook."""
+    solution = json.loads(solution_path.read_text())
+    return formatted(render(student_notebook(solution, solution_path.name)), lab_path)
+
+
 def generate(notebooks_dir: Path = NOTEBOOKS_DIR, check: bool = False) -> list[Path]:
     """Write every student lab; with ``check``, only list the ones out of date."""
     stale = []
     for solution_path, lab_path in lab_pairs(notebooks_dir):
-        solution = json.loads(solution_path.read_text())
-        text = render(student_notebook(solution, solution_path.name))
+        text = student_lab_text(solution_path, lab_path)
         if not lab_path.exists() or lab_path.read_text() != text:
             stale.append(lab_path)
             if not check:
@@ -256,10 +288,10 @@ def generate(notebooks_dir: Path = NOTEBOOKS_DIR, check: bool = False) -> list[P
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if a lab differs from its solution")
-    parser.add_argument("--dictation", action="store_true",
-                        help="print how much of each blank's answer its TODO gives away, and stop")
+    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if a lab differs from its solution")
+    parser.add_argument(
+        "--dictation", action="store_true", help="print how much of each blank's answer its TODO gives away, and stop"
+    )
     args = parser.parse_args(argv)
     if args.dictation:
         for lab, cell, share, instruction in dictation_table():

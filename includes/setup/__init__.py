@@ -9,6 +9,7 @@
 
 Every setting these read from the environment is in ``includes.settings``.
 """
+
 from .course import Course, setup_course
 from .environment import CourseSetupError
 from .reset import reset_course

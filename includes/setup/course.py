@@ -9,6 +9,7 @@ course's store, and knows whether the small-data flag is on. Spark and MLflow
 start only when a notebook first asks for them (``course.spark``,
 ``course.mlflow``), so notebooks that do not need them do not pay for them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -113,9 +114,11 @@ class Course:
     def describe(self) -> str:
         flag = "ON (quick run)" if self.small else "off (full course)"
         where = "Databricks" if self.on_databricks else "local"
-        return (f"{self.notebook} | {where} | small data {flag} | seed {self.seed}\n"
-                f"working folder: {self.work_dir}\n"
-                f"MLflow store:   {os.environ.get('MLFLOW_TRACKING_URI')}")
+        return (
+            f"{self.notebook} | {where} | small data {flag} | seed {self.seed}\n"
+            f"working folder: {self.work_dir}\n"
+            f"MLflow store:   {os.environ.get('MLFLOW_TRACKING_URI')}"
+        )
 
 
 NOISY_LOGGERS = ("py4j", "pyspark", "mlflow", "absl", "tensorflow", "alembic", "petastorm", "hyperopt")
@@ -155,8 +158,7 @@ def _quiet_logs() -> None:
     warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored")
 
 
-def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True,
-                 quiet: bool = False) -> Course:
+def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True, quiet: bool = False) -> Course:
     """Prepare the kernel for one notebook of the course and return its ``Course``."""
     environment.check_python()
     show_lab_errors_plainly()  # a blank or a failed check reads as its sentence, not as a traceback

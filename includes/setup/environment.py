@@ -3,6 +3,7 @@
 Everything here is cheap to import: no TensorFlow, no Spark. The setup call in
 ``includes.setup.course`` uses it before anything heavy is loaded.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,18 @@ PINS_FILE = REPO_ROOT / "requirements" / "course.in"
 REQUIRED_PYTHON = (3, 11)
 
 # Packages whose versions matter most; the rest follow from the lock file.
-CHECKED_PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "pandas", "pyarrow",
-                    "pyspark", "mlflow", "petastorm", "hyperopt")
+CHECKED_PACKAGES = (
+    "tensorflow-cpu",
+    "tensorflow",
+    "keras",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pyspark",
+    "mlflow",
+    "petastorm",
+    "hyperopt",
+)
 
 
 class CourseSetupError(RuntimeError):
@@ -45,7 +56,8 @@ def check_python(version_info=sys.version_info) -> None:
         raise CourseSetupError(
             f"This kernel runs Python {found}, but the course needs Python {needed}: "
             f"run `make course` from the repository (it builds .venv with Python {needed}) "
-            f"and choose that environment's kernel.")
+            f"and choose that environment's kernel."
+        )
 
 
 def pinned_versions(pins_file: Path = PINS_FILE) -> dict[str, str]:
@@ -60,8 +72,7 @@ def pinned_versions(pins_file: Path = PINS_FILE) -> dict[str, str]:
     return pins
 
 
-def version_mismatches(pins: dict[str, str] | None = None,
-                       packages=CHECKED_PACKAGES) -> list[str]:
+def version_mismatches(pins: dict[str, str] | None = None, packages=CHECKED_PACKAGES) -> list[str]:
     """Installed packages whose version differs from the course's pin."""
     pins = pinned_versions() if pins is None else pins
     problems = []
@@ -86,8 +97,10 @@ def check_packages() -> None:
     if problems:
         warnings.warn(
             "Some packages differ from the versions this course was tested with ("
-            + ", ".join(problems) + "): run `make setup` to rebuild the course environment.",
-            stacklevel=3)
+            + ", ".join(problems)
+            + "): run `make setup` to rebuild the course environment.",
+            stacklevel=3,
+        )
 
 
 # --- Databricks: the install step -----------------------------------------------------------------------
@@ -109,8 +122,7 @@ def runtime_requirements(version: tuple[int, int] | None = None, folder: Path = 
     """The course's requirements file for this runtime: the newest ``databricks-<x.y>.txt`` not newer than it
     (16.4 uses 15.4's, 18.0 uses 17.3's), or the oldest one for an older runtime."""
     version = runtime_version() if version is None else version
-    files = {runtime_version(path.stem.removeprefix("databricks-")): path
-             for path in folder.glob("databricks-*.txt")}
+    files = {runtime_version(path.stem.removeprefix("databricks-")): path for path in folder.glob("databricks-*.txt")}
     files.pop(None, None)
     if version is None or not files:
         return None
@@ -130,8 +142,7 @@ def install_stamp(requirements: Path) -> Path:
 def runtime_packages_missing(requirements: Path) -> list[str]:
     """The pinned packages that are absent or at another version in this environment."""
     pins = pinned_versions(requirements)
-    return version_mismatches(pins, packages=tuple(pins)) + [
-        name for name in pins if _installed_version(name) is None]
+    return version_mismatches(pins, packages=tuple(pins)) + [name for name in pins if _installed_version(name) is None]
 
 
 def _installed_version(name: str) -> str | None:
@@ -160,12 +171,15 @@ def install_runtime_packages(requirements: Path | None = None, ipython=None, dbu
     if ipython is None:
         raise CourseSetupError(
             f"This runtime lacks some of the course's packages and this is not a notebook: install "
-            f"{requirements.relative_to(REPO_ROOT)} as a cluster or job library first.")
+            f"{requirements.relative_to(REPO_ROOT)} as a cluster or job library first."
+        )
     # The course's one package installation (tests/unit/test_notebooks_static.py allows it here only).
     ipython.run_line_magic("pip", f"install --quiet --disable-pip-version-check -r '{requirements}'")
     install_stamp(requirements).write_text("installed by includes.setup.environment.install_runtime_packages\n")
-    print(f"The course installed the packages this runtime lacks ({requirements.relative_to(REPO_ROOT)}) and "
-          "restarted Python once: run this cell again.")
+    print(
+        f"The course installed the packages this runtime lacks ({requirements.relative_to(REPO_ROOT)}) and "
+        "restarted Python once: run this cell again."
+    )
     dbutils = dbutils or ipython.user_ns.get("dbutils")
     dbutils.library.restartPython()
     raise CourseSetupError("Python restarted after the course's install step: run this cell again.")
@@ -175,8 +189,9 @@ def install_runtime_packages(requirements: Path | None = None, ipython=None, dbu
 def cluster_workers(spark) -> int:
     """How many worker machines the cluster has: 0 on a single-node cluster (everything runs on the driver)."""
     conf = spark.sparkContext.getConf()
-    if conf.get("spark.databricks.cluster.profile", "") == "singleNode" or \
-            spark.sparkContext.master.startswith("local"):
+    if conf.get("spark.databricks.cluster.profile", "") == "singleNode" or spark.sparkContext.master.startswith(
+        "local"
+    ):
         return 0
     # The block managers Spark knows of: one per executor, plus the driver's own.
     return max(spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1, 0)

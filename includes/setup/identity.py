@@ -4,6 +4,7 @@ On Databricks twenty learners can share one cluster, so everything the course wr
 learner: ``COURSE_USER`` when it is set (an instructor's override, or a shared JupyterHub), else the
 workspace user (``current_user()``) on Databricks, else the operating-system user.
 """
+
 from __future__ import annotations
 
 import getpass

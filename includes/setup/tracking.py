@@ -1,4 +1,5 @@
 """MLflow tracking: a real SQLite store locally, the workspace's MLflow on Databricks."""
+
 from __future__ import annotations
 
 import os
@@ -174,7 +175,8 @@ def model_name(base: str, user: str | None = None, unity_catalog: bool | None = 
             raise CourseSetupError(
                 f"This workspace registers models in Unity Catalog, so the course needs a schema for them: ask "
                 f"your instructor to set {settings.UC_SCHEMA_ENV}=<catalog>.<schema> on the cluster "
-                "(README, On Databricks).")
+                "(README, On Databricks)."
+            )
         return ".".join([*where, uc_identifier(f"{COURSE_FOLDER}_{user}_{base}")])
     if _namespaced(user):
         return f"{COURSE_FOLDER}-{slugify(user)}-{slugify(base)}"
@@ -195,8 +197,11 @@ def registered_models(client, prefix: str, unity_catalog: bool = False) -> list:
     like = None if unity_catalog else "name LIKE '" + prefix.replace("'", "''") + "%'"
     found, token = [], None
     while True:
-        page = client.search_registered_models(filter_string=like, page_token=token) if like else \
-            client.search_registered_models(page_token=token)
+        page = (
+            client.search_registered_models(filter_string=like, page_token=token)
+            if like
+            else client.search_registered_models(page_token=token)
+        )
         found += [model for model in page if model.name.startswith(prefix)]
         token = getattr(page, "token", None)
         if not token:

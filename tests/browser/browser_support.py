@@ -7,6 +7,7 @@ Screenshots go to build/screenshots/ for a person to look at.
 Where Chromium or Playwright is missing, each test skips with one sentence (scripts/install_browser.sh
 installs Chromium where the machine allows it); under CI (CI=true) a missing browser fails instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,16 @@ VENV_BIN = Path(sys.executable).parent
 
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")  # Debian's `chromium` package; see scripts/install_browser.sh
 # This machine's network may be closed: without these, Chromium waits on its own background connections.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1400, "height": 900}
 
 
@@ -96,19 +105,30 @@ class Server:
     def __init__(self, command: list[str], cwd: Path, env: dict, log: Path):
         self.command, self.log = command, log
         self._log_file = log.open("w")
-        self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def wait_until_answering(self, url: str, timeout: float = 60.0) -> None:
         started = time.monotonic()
         deadline = started + timeout
         while not answers(url):
             if self.process.poll() is not None:
-                pytest.fail(f"{self.command[0]} stopped before answering ({self.process.returncode}):\n"
-                            f"{self.log.read_text()[-2000:]}", pytrace=False)
+                pytest.fail(
+                    f"{self.command[0]} stopped before answering ({self.process.returncode}):\n"
+                    f"{self.log.read_text()[-2000:]}",
+                    pytrace=False,
+                )
             if time.monotonic() > deadline:
-                pytest.fail(f"nothing answered on {url} within {timeout:.0f} s:\n{self.log.read_text()[-2000:]}",
-                            pytrace=False)
+                pytest.fail(
+                    f"nothing answered on {url} within {timeout:.0f} s:\n{self.log.read_text()[-2000:]}", pytrace=False
+                )
             time.sleep(0.3)
         print(f"{Path(self.command[0]).name} answered on {url} after {time.monotonic() - started:.1f} s")
 
@@ -142,7 +162,7 @@ def make_recipe(target: str) -> str:
     lines = (ROOT / "Makefile").read_text().splitlines()
     start = next(number for number, line in enumerate(lines) if line.startswith(f"{target}:"))
     recipe = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.startswith("\t"):
             break
         recipe.append(line[1:])

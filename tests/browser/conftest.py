@@ -3,6 +3,7 @@
 See browser_support.py for what they share; without Chromium or Playwright each test skips with one sentence
 (scripts/install_browser.sh installs Chromium where the machine allows it), and fails instead under CI=true.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,8 +36,12 @@ def page(chromium, tmp_path, request):
     (SCREENSHOTS / f"{request.node.name}-failed.png").unlink(missing_ok=True)  # from an earlier failure
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=str(chromium), headless=True,
-            args=CHROMIUM_ARGS, viewport=VIEWPORT)
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(chromium),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=VIEWPORT,
+        )
         try:
             context.set_default_timeout(30_000)
             page = context.pages[0] if context.pages else context.new_page()

@@ -1,4 +1,5 @@
 """JupyterLab, started as `make course` starts it, opens the course and runs 01.1 through its menus."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,10 @@ def course_command(port: int) -> tuple[list[str], str]:
 def write_lab_settings(folder) -> None:
     """This test's JupyterLab settings: never save the notebook (the course's notebooks carry no outputs),
     no news or update checks (they would pop a notification over the notebook, and need the network)."""
-    for plugin, values in {"docmanager-extension/plugin": {"autosave": False},
-                           "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False}}.items():
+    for plugin, values in {
+        "docmanager-extension/plugin": {"autosave": False},
+        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    }.items():
         path = folder / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
@@ -57,18 +60,25 @@ def test_jupyterlab_runs_linear_regression(committed_notebook, start_server, pag
     command, folder = course_command(port)
     # What a test needs on top of `make course`: a token of its own, no browser of the desktop, and
     # checkpoints kept out of the course's folders.
-    command += [f"--IdentityProvider.token={token}", "--no-browser",
-                f"--FileCheckpoints.checkpoint_dir={tmp_path / 'checkpoints'}"]
+    command += [
+        f"--IdentityProvider.token={token}",
+        "--no-browser",
+        f"--FileCheckpoints.checkpoint_dir={tmp_path / 'checkpoints'}",
+    ]
     write_lab_settings(tmp_path / "lab-settings")
 
-    env = {**os.environ,
-           settings.SMALL_ENV: "1", settings.TEST_RUN_ENV: "1", settings.HOME_ENV: str(settings.TEST_HOME),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-           "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
-           # this test's own Jupyter state: no saved workspace reopens other notebooks
-           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime")}
+    env = {
+        **os.environ,
+        settings.SMALL_ENV: "1",
+        settings.TEST_RUN_ENV: "1",
+        settings.HOME_ENV: str(settings.TEST_HOME),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
+        # this test's own Jupyter state: no saved workspace reopens other notebooks
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "lab-workspaces"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
+    }
     server = start_server(command, ROOT / folder, env, tmp_path / "jupyterlab.log")
     base = f"http://127.0.0.1:{port}"
     server.wait_until_answering(f"{base}/api/status?token={token}")
@@ -97,7 +107,10 @@ def test_jupyterlab_runs_linear_regression(committed_notebook, start_server, pag
             const shown = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt';
             const prompts = [...document.querySelectorAll(shown)];
             return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""", timeout=120_000, polling=500)
+        }""",
+        timeout=120_000,
+        polling=500,
+    )
 
     tracebacks = [text for text in notebook.locator(STDERR_OUTPUT).all_inner_texts() if "Traceback" in text]
     errors = notebook.locator(".jp-OutputArea-output.jp-mod-error, [data-mime-type='application/vnd.jupyter.error']")

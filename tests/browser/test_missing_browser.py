@@ -1,4 +1,5 @@
 """Without Chromium the browser tests skip with one sentence, except under CI, where that is a failure."""
+
 import browser_support
 import pytest
 

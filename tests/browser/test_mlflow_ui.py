@@ -3,6 +3,7 @@
 In the whole test suite 02.1 has already run (tests/browser comes after notebooks/); run alone, this test
 first runs 02.1 itself, up to the cell that registers its model (the part the UI needs).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -40,8 +41,9 @@ def names_in_store(tracking_uri: str) -> tuple[list[str], list[str]]:
         return [], []
     with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as store:
         try:
-            experiments = [row[0] for row in
-                           store.execute("SELECT name FROM experiments WHERE lifecycle_stage = 'active'")]
+            experiments = [
+                row[0] for row in store.execute("SELECT name FROM experiments WHERE lifecycle_stage = 'active'")
+            ]
             models = [row[0] for row in store.execute("SELECT name FROM registered_models")]
         except sqlite3.OperationalError:  # a store MLflow has not created its tables in yet
             return [], []
@@ -57,11 +59,15 @@ def run_02_1_until_model_is_registered() -> None:
     from nbclient import NotebookClient
 
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    last = next(number for number, cell in enumerate(notebook.cells)
-                if cell.cell_type == "code" and "register_model(" in cell.source)
-    notebook.cells = notebook.cells[:last + 1]
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    last = next(
+        number
+        for number, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and "register_model(" in cell.source
+    )
+    notebook.cells = notebook.cells[: last + 1]
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()
 
 
 @pytest.fixture
@@ -106,8 +112,11 @@ def test_mlflow_ui_lists_02_1_experiment_and_model(store_with_02_1, start_server
     port = free_port()
     command = mlflow_ui_command(port, tracking_uri, artifact_root)
     os.makedirs(tracking_uri.removeprefix("sqlite:///").rsplit("/", 1)[0], exist_ok=True)  # as the Makefile does
-    env = {**os.environ, "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
-           "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # as the Makefile's recipe sets it
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+    }  # as the Makefile's recipe sets it
     server = start_server(command, ROOT, env, tmp_path / "mlflow-ui.log")
     base = f"http://127.0.0.1:{port}"
     server.wait_until_answering(f"{base}/health", timeout=120)

@@ -1,4 +1,5 @@
 """The course site, built by scripts/build_site.py from one notebook, shows its index and the page with its plots."""
+
 from __future__ import annotations
 
 import functools
@@ -26,10 +27,20 @@ class QuietHandler(SimpleHTTPRequestHandler):
 def site_url(tmp_path):
     """A tiny site (one page and the index) built the way `make site SMALL=1` builds it, served on 127.0.0.1."""
     site = tmp_path / "site"
-    env = {**os.environ, settings.SMALL_ENV: "1", settings.TEST_RUN_ENV: "1",
-           settings.HOME_ENV: os.environ.get(settings.HOME_ENV) or str(settings.TEST_HOME)}
-    build = subprocess.run([sys.executable, "scripts/build_site.py", "--only", NOTEBOOK, "--out", str(site)],
-                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        settings.SMALL_ENV: "1",
+        settings.TEST_RUN_ENV: "1",
+        settings.HOME_ENV: os.environ.get(settings.HOME_ENV) or str(settings.TEST_HOME),
+    }
+    build = subprocess.run(
+        [sys.executable, "scripts/build_site.py", "--only", NOTEBOOK, "--out", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert build.returncode == 0, f"build_site.py failed:\n{build.stdout[-2000:]}\n{build.stderr[-2000:]}"
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)

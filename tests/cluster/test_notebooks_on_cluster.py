@@ -9,6 +9,7 @@ exist, so any path handed to Spark without a scheme fails at its first read.
 
 Set COURSE_SPARK_MASTER yourself to run the notebooks against a cluster you started (nothing is stopped then).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -24,7 +25,8 @@ from includes import settings
 ROOT = Path(__file__).resolve().parents[2]
 ASKED = os.environ.get("RUN_CLUSTER_TESTS") == "1"
 pytestmark = pytest.mark.skipif(
-    not ASKED, reason="The cluster tests start a Spark standalone cluster: run them with `make test-cluster`.")
+    not ASKED, reason="The cluster tests start a Spark standalone cluster: run them with `make test-cluster`."
+)
 
 SPARK_NOTEBOOKS = [
     "02_mlflow/02.1_mlflow.ipynb",
@@ -80,8 +82,9 @@ def cluster():
 def _write_times(times: dict[str, float]) -> None:
     rows = ["| step | seconds |", "|---|---:|", *(f"| {name} | {seconds:.1f} |" for name, seconds in times.items())]
     TIMES.parent.mkdir(exist_ok=True)
-    TIMES.write_text("Spark notebooks on a 2-worker standalone cluster (small data, strict paths)\n\n"
-                     + "\n".join(rows) + "\n")
+    TIMES.write_text(
+        "Spark notebooks on a 2-worker standalone cluster (small data, strict paths)\n\n" + "\n".join(rows) + "\n"
+    )
     print("\n" + TIMES.read_text())
 
 
@@ -109,8 +112,13 @@ def test_a_pandas_udf_runs_in_both_workers_python_processes(cluster, tmp_path, m
     try:
         assert spark.sparkContext.master == master
         assert spark.conf.get("spark.hadoop.fs.defaultFS") == STRICT_DEFAULT_FS
-        rows = {row.place for row in spark.range(0, 64, numPartitions=8).select(where_it_ran("id").alias("place"))
-                .distinct().collect()}
+        rows = {
+            row.place
+            for row in spark.range(0, 64, numPartitions=8)
+            .select(where_it_ran("id").alias("place"))
+            .distinct()
+            .collect()
+        }
     finally:
         spark.stop()
     times["smoke test: session + pandas UDF"] = time.perf_counter() - started
@@ -130,7 +138,8 @@ def test_notebook_runs_on_the_cluster(cluster, notebook):
     book.cells.append(nbformat.v4.new_code_cell(ON_THE_CLUSTER.format(master=master)))
     started = time.perf_counter()
     try:
-        NotebookClient(book, timeout=900, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            book, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
     finally:
         times[notebook] = time.perf_counter() - started

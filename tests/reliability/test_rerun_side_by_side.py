@@ -13,6 +13,7 @@ COURSE_HOME. So one pass shows both things a learner relies on:
 Pairs are neighbours in course order, so notebooks that share a resource (Spark,
 MLflow, Horovod) run next to each other and the collisions that matter can happen.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,9 +30,13 @@ from includes.labs import is_student_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(
-    (path for path in (ROOT / "notebooks").rglob("*.ipynb")
-     if ".ipynb_checkpoints" not in path.parts and not is_student_lab(path)),
-    key=lambda path: path.relative_to(ROOT).as_posix())
+    (
+        path
+        for path in (ROOT / "notebooks").rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in path.parts and not is_student_lab(path)
+    ),
+    key=lambda path: path.relative_to(ROOT).as_posix(),
+)
 
 
 def pairs_of(paths: list[Path]) -> list[tuple[Path, ...]]:
@@ -43,9 +48,9 @@ def pairs_of(paths: list[Path]) -> list[tuple[Path, ...]]:
         modules.setdefault(path.relative_to(ROOT / "notebooks").parts[0], []).append(path)
     pairs, spare = [], []
     for members in modules.values():
-        pairs += [tuple(members[i:i + 2]) for i in range(0, len(members) - 1, 2)]
-        spare += members[len(members) - len(members) % 2:]
-    return pairs + [tuple(spare[i:i + 2]) for i in range(0, len(spare), 2)]
+        pairs += [tuple(members[i : i + 2]) for i in range(0, len(members) - 1, 2)]
+        spare += members[len(members) - len(members) % 2 :]
+    return pairs + [tuple(spare[i : i + 2]) for i in range(0, len(spare), 2)]
 
 
 SECOND_RUN_LIMIT_S = 600  # a notebook's small-data run takes about a minute; this only catches hangs
@@ -54,11 +59,27 @@ SECOND_RUN_LIMIT_S = 600  # a notebook's small-data run takes about a minute; th
 def run_again(path: Path, out_dir: Path) -> tuple[Path, int, str, float]:
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-         "--ExecutePreprocessor.timeout=900", "--ExecutePreprocessor.kernel_name=python3",
-         "--output-dir", str(out_dir), str(path)],
-        cwd=path.parent, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        start_new_session=True)  # its own process group: a hang is stopped with everything it started
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--ExecutePreprocessor.timeout=900",
+            "--ExecutePreprocessor.kernel_name=python3",
+            "--output-dir",
+            str(out_dir),
+            str(path),
+        ],
+        cwd=path.parent,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )  # its own process group: a hang is stopped with everything it started
     try:
         _, err = process.communicate(timeout=SECOND_RUN_LIMIT_S)
     except subprocess.TimeoutExpired:
@@ -75,8 +96,11 @@ PAIRS = pairs_of(NOTEBOOKS)
 def test_second_run_in_the_same_folder_next_to_another_notebook(pair, tmp_path):
     with ThreadPoolExecutor(max_workers=len(pair)) as pool:
         results = list(pool.map(lambda path: run_again(path, tmp_path), pair))
-    failures = [f"{path.relative_to(ROOT)} failed on its second run (exit {code}):\n{err}"
-                for path, code, err, _ in results if code != 0]
+    failures = [
+        f"{path.relative_to(ROOT)} failed on its second run (exit {code}):\n{err}"
+        for path, code, err, _ in results
+        if code != 0
+    ]
     assert not failures, "\n\n".join(failures)
 
 

@@ -8,6 +8,7 @@ What must hold: working folders, experiments and registered models are each lear
 adds a version to her model and never touches ben's); the MLflow store and the leaderboard are shared (ben
 sees ada's search and ada sees ben's); ada's reset removes exactly her part and leaves ben's intact.
 """
+
 from __future__ import annotations
 
 import os
@@ -61,17 +62,45 @@ def notebook(tmp_path_factory) -> Path:
 
 def run_as(user: str, notebook: Path, home: Path, out_dir: Path) -> tuple[str, int, str, str]:
     env = {key: value for key, value in os.environ.items() if key != "MLFLOW_TRACKING_URI"}
-    env.update(COURSE_HOME=str(home), COURSE_USER=user, COURSE_SMALL_DATA="1", COURSE_TEST_RUN="1",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
+    env.update(
+        COURSE_HOME=str(home),
+        COURSE_USER=user,
+        COURSE_SMALL_DATA="1",
+        COURSE_TEST_RUN="1",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
     out = out_dir / user
     out.mkdir(parents=True, exist_ok=True)
     process = subprocess.run(
-        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-         f"--ExecutePreprocessor.timeout={RUN_LIMIT_S}", "--ExecutePreprocessor.kernel_name=python3",
-         "--output-dir", str(out), str(notebook)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_LIMIT_S + 60)
-    outputs = "".join(output.get("text", "") for cell in nbformat.read(out / notebook.name, 4).cells
-                      for output in cell.get("outputs", [])) if process.returncode == 0 else ""
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            f"--ExecutePreprocessor.timeout={RUN_LIMIT_S}",
+            "--ExecutePreprocessor.kernel_name=python3",
+            "--output-dir",
+            str(out),
+            str(notebook),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_LIMIT_S + 60,
+    )
+    outputs = (
+        "".join(
+            output.get("text", "")
+            for cell in nbformat.read(out / notebook.name, 4).cells
+            for output in cell.get("outputs", [])
+        )
+        if process.returncode == 0
+        else ""
+    )
     return user, process.returncode, process.stderr[-3000:], outputs
 
 
@@ -98,15 +127,22 @@ def test_two_learners_share_the_store_and_the_leaderboard_and_nothing_else(noteb
     client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
     experiments = {user: client.get_experiment_by_name(f"dl-course/{user}/{NOTEBOOK}") for user in ("ada", "ben")}
     runs = {user: client.search_runs([experiments[user].experiment_id]) for user in experiments}
-    assert sorted(run.info.run_name for run in runs["ada"]) == ["ada's search", "ada's search", "tiny model", "tiny model"]
+    assert sorted(run.info.run_name for run in runs["ada"]) == [
+        "ada's search",
+        "ada's search",
+        "tiny model",
+        "tiny model",
+    ]
     assert sorted(run.info.run_name for run in runs["ben"]) == ["ben's search", "tiny model"]
     models = {user: client.get_registered_model(f"dl-course-{user}-tiny") for user in ("ada", "ben")}
     assert {user: model.tags[tracking.LEARNER_TAG] for user, model in models.items()} == {"ada": "ada", "ben": "ben"}
     assert len(client.search_model_versions("name = 'dl-course-ada-tiny'")) == 2
     assert len(client.search_model_versions("name = 'dl-course-ben-tiny'")) == 1
     champion = client.get_model_version_by_alias("dl-course-ada-tiny", "champion")
-    assert str(champion.version) == "2" and client.get_run(champion.run_id).info.experiment_id == \
-        experiments["ada"].experiment_id, "ada's champion is the model of her own latest run"
+    assert (
+        str(champion.version) == "2"
+        and client.get_run(champion.run_id).info.experiment_id == experiments["ada"].experiment_id
+    ), "ada's champion is the model of her own latest run"
     assert str(client.get_model_version_by_alias("dl-course-ben-tiny", "champion").version) == "1"
 
     # Shared: one store (above) and one leaderboard, which each learner sees whole.

@@ -1,4 +1,5 @@
 """The appendix helpers: images shaped for a CNN, the small CNN, labels flipped on purpose."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """The comparison with the linear baseline: a target on full data, and never a silent NaN."""
+
 import pytest
 
 from includes.common.baselines import compare_with_baseline

@@ -3,6 +3,7 @@ notebook with the blank's own sentence: no check module swallows it or turns it 
 
 One case per check module: the learner's function (or object) hits ``fill_in`` when the check uses it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -50,8 +51,9 @@ def _keras():
 def _keras_regularization():
     from includes.lessons.keras import regularization_checks as checks
 
-    checks.check_measure(blank_function, BlankObject(), np.zeros((2, 28, 28)), np.zeros(2), np.zeros((2, 28, 28)),
-                         np.zeros(2))
+    checks.check_measure(
+        blank_function, BlankObject(), np.zeros((2, 28, 28)), np.zeros(2), np.zeros((2, 28, 28)), np.zeros(2)
+    )
 
 
 def _mlflow():
@@ -134,6 +136,5 @@ def test_a_blank_inside_the_learners_code_stops_with_its_own_message(name, capsy
 def test_every_check_module_has_a_case():
     from includes.settings import REPO_ROOT
 
-    modules = {f"{path.parent.name}.{path.stem}"
-               for path in (REPO_ROOT / "includes" / "lessons").glob("*/*checks.py")}
+    modules = {f"{path.parent.name}.{path.stem}" for path in (REPO_ROOT / "includes" / "lessons").glob("*/*checks.py")}
     assert modules == set(CASES)

@@ -1,4 +1,5 @@
 """The site renders every demo and lab solution, never a student lab, and remembers what it built."""
+
 import importlib.util
 import sys
 from pathlib import Path
@@ -16,9 +17,17 @@ def load_build_site():
 
 
 def page_for(build_site, data="full", note="", status="ok", digest=None):
-    return build_site.Page(notebook="01_keras/01.2_keras.ipynb", html="01_keras/01.2_keras.html",
-                           digest=digest or build_site.digest(DEMO), data=data, seconds=12.0, status=status,
-                           note=note, commit="abc1234", built="2026-11-21")
+    return build_site.Page(
+        notebook="01_keras/01.2_keras.ipynb",
+        html="01_keras/01.2_keras.html",
+        digest=digest or build_site.digest(DEMO),
+        data=data,
+        seconds=12.0,
+        status=status,
+        note=note,
+        commit="abc1234",
+        built="2026-11-21",
+    )
 
 
 def test_site_covers_demos_and_solutions_only():
@@ -63,10 +72,12 @@ def test_progress_bars_keep_only_their_last_state():
     build_site = load_build_site()
     notebook = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("fit()")
-    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="\rtraining: 0/2"),
-                    nbformat.v4.new_output("stream", name="stderr", text="\rtraining: 1/2"),
-                    nbformat.v4.new_output("stream", name="stderr", text="\rtraining: 2/2\nloss 0.3\r\n"),
-                    nbformat.v4.new_output("stream", name="stdout", text="done\n")]
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="\rtraining: 0/2"),
+        nbformat.v4.new_output("stream", name="stderr", text="\rtraining: 1/2"),
+        nbformat.v4.new_output("stream", name="stderr", text="\rtraining: 2/2\nloss 0.3\r\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="done\n"),
+    ]
     notebook.cells.append(cell)
     build_site.collapse_progress_updates(notebook)
     assert [output["text"] for output in notebook.cells[0].outputs] == ["training: 2/2\nloss 0.3\n", "done\n"]

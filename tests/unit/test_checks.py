@@ -1,4 +1,5 @@
 """The lab-check helper reports every check in plain words and fails loudly."""
+
 import pytest
 
 from includes.labs.checks import LabCheckFailed, LabChecks

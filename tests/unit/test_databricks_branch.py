@@ -2,6 +2,7 @@
 
 The runtime itself is not available here; these tests pin down the choices the helpers make there.
 """
+
 import os
 import re
 import warnings
@@ -46,16 +47,24 @@ def no_workspace(on_databricks, monkeypatch, tmp_path):
     """What setup_course would ask the workspace, answered here: the user, and no install or MLflow call."""
     from includes.setup import identity
 
-    for variable in ("MLFLOW_TRACKING_URI", "KERAS_HOME", settings.USER_ENV, settings.UC_SCHEMA_ENV,
-                     settings.VOLUME_ENV):
+    for variable in (
+        "MLFLOW_TRACKING_URI",
+        "KERAS_HOME",
+        settings.USER_ENV,
+        settings.UC_SCHEMA_ENV,
+        settings.VOLUME_ENV,
+    ):
         monkeypatch.setenv(variable, "restored after the test")
         monkeypatch.delenv(variable)
     monkeypatch.setattr(settings, "DATABRICKS_HOME_ROOT", tmp_path / "dbfs" / "tmp" / "dl-course")
     monkeypatch.setattr(identity, "workspace_user", lambda: "Ada.Lovelace@example.com")
     installs, experiments, reserved = [], [], []
     monkeypatch.setattr(environment, "install_runtime_packages", lambda: installs.append(1))
-    monkeypatch.setattr(tracking, "use_experiment",
-                        lambda notebook, home, user: experiments.append(tracking.experiment_name(notebook, user)) or "42")
+    monkeypatch.setattr(
+        tracking,
+        "use_experiment",
+        lambda notebook, home, user: experiments.append(tracking.experiment_name(notebook, user)) or "42",
+    )
     monkeypatch.setattr(tracking, "reserve_model", lambda name, user: reserved.append((name, user)) or name)
     return {"installs": installs, "experiments": experiments, "reserved": reserved}
 
@@ -116,8 +125,9 @@ def test_setup_course_keeps_everything_in_the_configured_volume(no_workspace, mo
     assert course.home == own_home and course.work_dir == own_home / "work" / "06.2-distributed-inference"
     assert course.work_dir.is_dir() and os.environ["KERAS_HOME"] == str(own_home / "keras")
     spark_home = "dbfs:/Volumes/main/dl_course/files/dl-course/ada.lovelace-example.com"
-    assert course.spark_uri(course.work_dir / "model.keras") == \
-        f"{spark_home}/work/06.2-distributed-inference/model.keras"
+    assert (
+        course.spark_uri(course.work_dir / "model.keras") == f"{spark_home}/work/06.2-distributed-inference/model.keras"
+    )
     assert course.spark_uri(course.work_dir, petastorm=True) == course.work_dir.as_uri()
     assert not (tmp_path / "dbfs").exists(), "nothing goes to DBFS when a volume is configured"
 
@@ -145,11 +155,14 @@ def test_experiments_get_their_workspace_folder_first(on_databricks, monkeypatch
     calls = []
     monkeypatch.setattr(mlflow, "get_experiment_by_name", lambda name: None)
     monkeypatch.setattr(tracking, "make_workspace_folder", lambda path: calls.append(("mkdirs", path)))
-    monkeypatch.setattr(mlflow, "create_experiment",
-                        lambda name, artifact_location=None: calls.append(("create", name)) or "7")
+    monkeypatch.setattr(
+        mlflow, "create_experiment", lambda name, artifact_location=None: calls.append(("create", name)) or "7"
+    )
     assert tracking.get_or_create_experiment("/Users/ada@example.com/dl-course/01.2 Keras") == "7"
-    assert calls == [("mkdirs", "/Users/ada@example.com/dl-course"),
-                     ("create", "/Users/ada@example.com/dl-course/01.2 Keras")]
+    assert calls == [
+        ("mkdirs", "/Users/ada@example.com/dl-course"),
+        ("create", "/Users/ada@example.com/dl-course/01.2 Keras"),
+    ]
 
 
 def test_model_names_are_valid_in_both_registries(on_databricks, monkeypatch):
@@ -158,8 +171,10 @@ def test_model_names_are_valid_in_both_registries(on_databricks, monkeypatch):
     catalog, schema, name = uc.split(".")
     assert (catalog, schema) == ("Main", "Class_2026")
     assert re.fullmatch(r"[a-z0-9_]+", name) and name == "dl_course_jean_luc_o_neil_example_com_house_price"
-    assert tracking.model_name("house-price", "ada@example.com", unity_catalog=False) == \
-        "dl-course-ada-example.com-house-price"
+    assert (
+        tracking.model_name("house-price", "ada@example.com", unity_catalog=False)
+        == "dl-course-ada-example.com-house-price"
+    )
     assert tracking.model_name_prefix("ada@example.com", unity_catalog=False) == "dl-course-ada-example.com-"
     monkeypatch.setenv(settings.UC_SCHEMA_ENV, "only_a_catalog")
     with pytest.raises(ValueError, match="<catalog>.<schema>"):
@@ -173,14 +188,18 @@ class FakeWorkspaceMlflow:
         from types import SimpleNamespace as Thing
 
         self.Thing = Thing
-        self.experiments = {"1": "/Users/ada@example.com/dl-course/02.1 MLflow",
-                            "2": "/Users/ada.b@example.com/dl-course/02.1 MLflow",
-                            "3": "/Users/adaXb@example.com/dl-course/02.1 MLflow",
-                            "9": "/Shared/dl-course/leaderboard"}
-        self.models = {"dl-course-ada-example.com-house-price": "ada@example.com",
-                       "dl-course-ada-example.com-lab-house-price": "ada@example.com",
-                       "dl-course-ada-example.com-b-house-price": "ada-example.com-b",  # someone else's
-                       "dl-course-grace-example.com-house-price": "grace@example.com"}
+        self.experiments = {
+            "1": "/Users/ada@example.com/dl-course/02.1 MLflow",
+            "2": "/Users/ada.b@example.com/dl-course/02.1 MLflow",
+            "3": "/Users/adaXb@example.com/dl-course/02.1 MLflow",
+            "9": "/Shared/dl-course/leaderboard",
+        }
+        self.models = {
+            "dl-course-ada-example.com-house-price": "ada@example.com",
+            "dl-course-ada-example.com-lab-house-price": "ada@example.com",
+            "dl-course-ada-example.com-b-house-price": "ada-example.com-b",  # someone else's
+            "dl-course-grace-example.com-house-price": "grace@example.com",
+        }
         self.runs = {"r1": "ada@example.com", "r2": "grace@example.com"}
 
     def search_experiments(self, filter_string):
@@ -229,11 +248,15 @@ def test_reset_on_databricks_removes_exactly_the_learners_own(on_databricks, mon
     (tmp_path / "grace-example.com" / "work").mkdir(parents=True)
 
     removed = reset.reset_course("ada@example.com")
-    assert sorted(workspace.experiments.values()) == ["/Shared/dl-course/leaderboard",
-                                                      "/Users/ada.b@example.com/dl-course/02.1 MLflow",
-                                                      "/Users/adaXb@example.com/dl-course/02.1 MLflow"]
-    assert sorted(workspace.models) == ["dl-course-ada-example.com-b-house-price",
-                                        "dl-course-grace-example.com-house-price"]
+    assert sorted(workspace.experiments.values()) == [
+        "/Shared/dl-course/leaderboard",
+        "/Users/ada.b@example.com/dl-course/02.1 MLflow",
+        "/Users/adaXb@example.com/dl-course/02.1 MLflow",
+    ]
+    assert sorted(workspace.models) == [
+        "dl-course-ada-example.com-b-house-price",
+        "dl-course-grace-example.com-house-price",
+    ]
     assert workspace.runs == {"r2": "grace@example.com"}
     assert not (tmp_path / "ada-example.com").exists() and (tmp_path / "grace-example.com").is_dir()
     assert "experiment /Users/ada@example.com/dl-course/02.1 MLflow" in removed
@@ -274,9 +297,17 @@ def test_install_step_skips_what_is_already_there_and_runs_only_on_databricks(mo
     assert environment.install_runtime_packages(requirements, ipython=object()) is False
 
 
-@pytest.mark.parametrize("runtime, expected", [("15.4", "15.4"), ("16.4", "15.4"), ("17.3", "17.3"),
-                                               ("18.0", "17.3"), ("14.3", "15.4"),
-                                               ("17.3.x-cpu-ml-scala2.13", "17.3")])
+@pytest.mark.parametrize(
+    "runtime, expected",
+    [
+        ("15.4", "15.4"),
+        ("16.4", "15.4"),
+        ("17.3", "17.3"),
+        ("18.0", "17.3"),
+        ("14.3", "15.4"),
+        ("17.3.x-cpu-ml-scala2.13", "17.3"),
+    ],
+)
 def test_each_runtime_gets_its_requirements_file(runtime, expected):
     path = environment.runtime_requirements(environment.runtime_version(runtime))
     assert path.name == f"databricks-{expected}.txt" and path.exists()
@@ -303,8 +334,9 @@ def test_without_horovod_on_17_3_the_notebook_says_so_and_points_to_04_3(on_data
 
     monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "17.3")
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "horovod" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "horovod" else real_find_spec(name, *a)
+    )
     with pytest.raises(environment.CourseSetupError) as stopped:
         require_horovod()
     assert "04.3" in str(stopped.value) and str(stopped.value).count(". ") == 0
@@ -316,17 +348,23 @@ class FakeSpark:
 
         status = Thing(size=lambda: executors)
         self.sparkContext = Thing(
-            master=master, getConf=lambda: Thing(get=lambda key, default="": profile
-                                                 if key == "spark.databricks.cluster.profile" else default),
-            _jsc=Thing(sc=lambda: Thing(getExecutorMemoryStatus=lambda: status)))
+            master=master,
+            getConf=lambda: Thing(
+                get=lambda key, default="": profile if key == "spark.databricks.cluster.profile" else default
+            ),
+            _jsc=Thing(sc=lambda: Thing(getExecutorMemoryStatus=lambda: status)),
+        )
 
 
-@pytest.mark.parametrize("spark, processes, np", [
-    (FakeSpark(profile="singleNode", master="local[*, 4]", executors=1), 2, -2),  # a single-node class cluster
-    (FakeSpark(master="local[4]", executors=1), 2, -2),
-    (FakeSpark(executors=3), 2, 2),   # the driver and two workers
-    (FakeSpark(executors=1), 4, -4),  # a standard cluster whose workers are all gone
-])
+@pytest.mark.parametrize(
+    "spark, processes, np",
+    [
+        (FakeSpark(profile="singleNode", master="local[*, 4]", executors=1), 2, -2),  # a single-node class cluster
+        (FakeSpark(master="local[4]", executors=1), 2, -2),
+        (FakeSpark(executors=3), 2, 2),  # the driver and two workers
+        (FakeSpark(executors=1), 4, -4),  # a standard cluster whose workers are all gone
+    ],
+)
 def test_horovod_runner_np_is_negative_without_workers(spark, processes, np):
     assert environment.horovod_runner_np(processes, environment.cluster_workers(spark)) == np
 

@@ -1,4 +1,5 @@
 """scripts/databricks_jobs.py: the job that runs every notebook on a workspace, checked against the SDK's own types."""
+
 import importlib.util
 import json
 import re
@@ -58,8 +59,11 @@ def test_tasks_are_every_notebook_in_course_order(script):
     assert [names.index(name) for name in in_order] == sorted(names.index(name) for name in in_order)
     assert names.index("02.1_mlflow") < names.index("02.1L_mlflow_lab") < names.index("03.1_hyperopt")
     assert names[-1].startswith("A.")
-    every = {path.stem for path in (ROOT / "notebooks").rglob("*.ipynb")
-             if path.parent.name == "solutions" or not re.match(r"\d+\.\d+L_", path.name)}
+    every = {
+        path.stem
+        for path in (ROOT / "notebooks").rglob("*.ipynb")
+        if path.parent.name == "solutions" or not re.match(r"\d+\.\d+L_", path.name)
+    }
     assert set(names) == every
 
 
@@ -67,20 +71,25 @@ def test_runtimes_without_horovod_leave_its_notebooks_out(script):
     with_horovod = [task.task_key for task in script.build_job(WORKSPACE, runtime="15.4").tasks]
     without = script.build_job(WORKSPACE, runtime="17.3")
     assert {"04_2_horovod", "04_2L_horovod_petastorm_lab"} <= set(with_horovod)
-    assert [key for key in with_horovod if key not in {"04_2_horovod", "04_2L_horovod_petastorm_lab"}] == \
-        [task.task_key for task in without.tasks]
+    assert [key for key in with_horovod if key not in {"04_2_horovod", "04_2L_horovod_petastorm_lab"}] == [
+        task.task_key for task in without.tasks
+    ]
     assert without.tasks[0].libraries[0].requirements == f"{WORKSPACE}/requirements/databricks-17.3.txt"
 
 
 def test_the_cluster_is_a_single_dedicated_node_with_the_install_step_as_a_library(script):
-    settings = script.build_job(WORKSPACE, runtime="15.4", small_data=False, uc_schema="main.dl_course",
-                                volume="main.dl_course.files")
+    settings = script.build_job(
+        WORKSPACE, runtime="15.4", small_data=False, uc_schema="main.dl_course", volume="main.dl_course.files"
+    )
     cluster = settings.job_clusters[0].new_cluster
     assert cluster.num_workers == 0 and cluster.spark_conf["spark.databricks.cluster.profile"] == "singleNode"
     assert cluster.data_security_mode == compute.DataSecurityMode.SINGLE_USER
     assert cluster.spark_version == "15.4.x-cpu-ml-scala2.12"
-    assert cluster.spark_env_vars == {"COURSE_SMALL_DATA": "0", "COURSE_UC_SCHEMA": "main.dl_course",
-                                      "COURSE_VOLUME": "main.dl_course.files"}
+    assert cluster.spark_env_vars == {
+        "COURSE_SMALL_DATA": "0",
+        "COURSE_UC_SCHEMA": "main.dl_course",
+        "COURSE_VOLUME": "main.dl_course.files",
+    }
     for task in settings.tasks:
         assert task.job_cluster_key == settings.job_clusters[0].job_cluster_key
         requirements = task.libraries[0].requirements
@@ -109,8 +118,10 @@ def test_submit_creates_then_starts_the_job(script, monkeypatch):
 
     class FakeClient:
         config = Thing(host="https://example.cloud.databricks.com/")
-        jobs = Thing(create=lambda **kwargs: calls.append(("create", kwargs)) or Thing(job_id=7),
-                     run_now=lambda job_id: calls.append(("run_now", job_id)) or Thing(run_id=11))
+        jobs = Thing(
+            create=lambda **kwargs: calls.append(("create", kwargs)) or Thing(job_id=7),
+            run_now=lambda job_id: calls.append(("run_now", job_id)) or Thing(run_id=11),
+        )
 
     import databricks.sdk
 

@@ -3,6 +3,7 @@
 The runtime is simulated: ``DATABRICKS_RUNTIME_VERSION`` is set and the two FUSE mounts, ``/dbfs`` and
 ``/Volumes``, are moved into a temporary folder (``paths.DBFS_MOUNT`` and ``paths.VOLUMES_MOUNT``).
 """
+
 import json
 from pathlib import Path
 
@@ -34,8 +35,9 @@ def test_a_configured_volume_holds_each_learners_home(mounts, monkeypatch):
     assert settings.course_volume() == ("main", "dl_course", "files")
     home = paths.course_home("Ada.Lovelace@example.com")
     assert home == mounts["volume"] / "dl-course" / "ada.lovelace-example.com"
-    assert paths.spark_uri(home / "work") == \
-        "dbfs:/Volumes/main/dl_course/files/dl-course/ada.lovelace-example.com/work"
+    assert (
+        paths.spark_uri(home / "work") == "dbfs:/Volumes/main/dl_course/files/dl-course/ada.lovelace-example.com/work"
+    )
     assert paths.file_uri(home) == home.as_uri()
     assert not paths.home_is_shared(), "each learner has a folder of their own in the volume"
 
@@ -53,8 +55,9 @@ def test_locally_the_volume_setting_changes_nothing(monkeypatch):
     assert paths.course_home("ada") == settings.LOCAL_HOME
 
 
-@pytest.mark.parametrize("value", ["main.dl_course", "/Volumes/main/dl_course/files", "main..files",
-                                   "main.dl course.files", "a.b.c.d"])
+@pytest.mark.parametrize(
+    "value", ["main.dl_course", "/Volumes/main/dl_course/files", "main..files", "main.dl course.files", "a.b.c.d"]
+)
 def test_a_malformed_volume_is_refused_in_one_sentence(mounts, monkeypatch, value):
     monkeypatch.setenv(settings.VOLUME_ENV, value)
     with pytest.raises(ValueError) as refused:
@@ -103,7 +106,8 @@ def test_staging_copies_the_cache_once_into_the_course_home(mounts, cache, monke
     assert _staged_files(staged) == _staged_files(cache) and len(_staged_files(staged)) == 6
     assert not any(p.is_symlink() for p in staged.rglob("*")), "the executors get the bytes, not links"
     assert json.loads(paths.staged_marker(staged).read_text()) == {
-        f"{label}/{label}.{i}.jpg": 100 + i for label in ("cats", "dogs") for i in range(3)}
+        f"{label}/{label}.{i}.jpg": 100 + i for label in ("cats", "dogs") for i in range(3)
+    }
     assert "copied validation (6 file(s)" in capsys.readouterr().out
 
 
@@ -129,8 +133,9 @@ def test_an_interrupted_copy_is_finished_by_the_next_call(mounts, cache, monkeyp
     assert not paths.staged_marker(staged).exists(), "no marker: the copy was not finished"
 
     copies, copy = [], paths.shutil.copyfile
-    monkeypatch.setattr(paths.shutil, "copyfile",
-                        lambda source, target: copies.append(target.name) or copy(source, target))
+    monkeypatch.setattr(
+        paths.shutil, "copyfile", lambda source, target: copies.append(target.name) or copy(source, target)
+    )
     paths.stage_for_spark(cache, home)
     assert _staged_files(staged) == _staged_files(cache)
     assert "cats.1.jpg" in copies and "cats.0.jpg" not in copies and len(copies) == 5
@@ -152,8 +157,10 @@ def test_a_single_file_is_staged_beside_its_marker(mounts, tmp_path, monkeypatch
     (cache / "housing" / "housing.csv").write_text("a,b\n1,2\n")
     monkeypatch.setenv(settings.CACHE_ENV, str(cache))
     home = paths.make_home(paths.course_home("ada@example.com"))
-    assert paths.stage_for_spark(cache / "housing" / "housing.csv", home) == \
-        "dbfs:/tmp/dl-course/ada-example.com/data/housing/housing.csv"
+    assert (
+        paths.stage_for_spark(cache / "housing" / "housing.csv", home)
+        == "dbfs:/tmp/dl-course/ada-example.com/data/housing/housing.csv"
+    )
     assert (home / "data" / "housing" / "housing.csv").read_text() == "a,b\n1,2\n"
     assert paths.staged_marker(home / "data" / "housing" / "housing.csv").name == ".housing.csv.staged.json"
 
@@ -161,8 +168,10 @@ def test_a_single_file_is_staged_beside_its_marker(mounts, tmp_path, monkeypatch
 def test_locally_and_for_data_already_on_dbfs_nothing_is_copied(mounts, cache, monkeypatch, tmp_path):
     already_shared = mounts["volume"] / "class-data" / "images"
     already_shared.mkdir(parents=True)
-    assert paths.stage_for_spark(already_shared, tmp_path / "home") == \
-        "dbfs:/Volumes/main/dl_course/files/class-data/images"
+    assert (
+        paths.stage_for_spark(already_shared, tmp_path / "home")
+        == "dbfs:/Volumes/main/dl_course/files/class-data/images"
+    )
     monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION")
     assert paths.stage_for_spark(cache, tmp_path / "home") == cache.as_uri()
     assert not (tmp_path / "home").exists()

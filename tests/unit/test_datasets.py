@@ -35,9 +35,8 @@ from pathlib import Path
 import pytest
 
 import includes.data as datasets
-from includes.data import DatasetChecksumError, DatasetEntry, DatasetUnavailableError, fetch
 from includes import settings
-from includes.data import manifest, verify
+from includes.data import DatasetChecksumError, DatasetEntry, DatasetUnavailableError, fetch, manifest, verify
 
 REPOSITORY = settings.REPO_ROOT
 # Where `.ci/run` finds the mirror when COURSE_DATA_MIRROR is unset: ../shared/mirror beside the repository.
@@ -117,15 +116,22 @@ def sha256(data: bytes) -> str:
 
 def file_entry(payload: bytes, url: str, name: str = "tiny.txt", **fields) -> DatasetEntry:
     """A manifest entry for a small file whose expected bytes are ``payload``."""
-    values = dict(name=name, url=url, filename=name, mirror_path=f"tiny/{name}", size=len(payload),
-                  sha256=sha256(payload))
+    values = dict(
+        name=name, url=url, filename=name, mirror_path=f"tiny/{name}", size=len(payload), sha256=sha256(payload)
+    )
     values.update(fields)
     return DatasetEntry(**values)
 
 
 def tree_entry(url: str = "http://127.0.0.1:9/pets.zip", **fields) -> DatasetEntry:
-    values = dict(name="pets.zip", url=url, filename="pets.zip", mirror_path="pets.zip",
-                  extracted_dir="pets", image_counts=dict(TREE_COUNTS))
+    values = dict(
+        name="pets.zip",
+        url=url,
+        filename="pets.zip",
+        mirror_path="pets.zip",
+        extracted_dir="pets",
+        image_counts=dict(TREE_COUNTS),
+    )
     values.update(fields)
     return DatasetEntry(**values)
 
@@ -349,8 +355,10 @@ def test_mirror_sha256_is_accepted_only_from_the_mirror(tmp_path, monkeypatch, s
 @pytest.fixture
 def no_decoding(monkeypatch):
     """Make any image decoding fail the test (to prove a marker was used)."""
+
     def refuse(path):
         raise AssertionError(f"decoded {path} again")
+
     monkeypatch.setattr(verify, "image_file_problem", refuse)
 
 
@@ -419,17 +427,21 @@ def test_downloaded_archive_with_wrong_contents_is_discarded(tmp_path, server):
 
 
 def test_small_subset_builder_takes_the_first_files_in_natural_order(tmp_path):
-    source = make_image_tree(tmp_path / "full", {"train/cats": 12, "train/dogs": 12, "validation/cats": 5,
-                                                 "validation/dogs": 5})
+    source = make_image_tree(
+        tmp_path / "full", {"train/cats": 12, "train/dogs": 12, "validation/cats": 5, "validation/dogs": 5}
+    )
     target = tmp_path / "small"
 
     assert datasets.build_image_subset(source, target, {"train": 3, "validation": 2}) == target
 
     assert sorted(p.name for p in (target / "train" / "cats").iterdir()) == ["cat.0.jpg", "cat.1.jpg", "cat.2.jpg"]
-    assert verify.count_problem(target, {"train/cats": 3, "train/dogs": 3, "validation/cats": 2,
-                                         "validation/dogs": 2}) is None
-    assert (target / "validation" / "dogs" / "dog.1.jpg").read_bytes() == \
-        (source / "validation" / "dogs" / "dog.1.jpg").read_bytes()
+    assert (
+        verify.count_problem(target, {"train/cats": 3, "train/dogs": 3, "validation/cats": 2, "validation/dogs": 2})
+        is None
+    )
+    assert (target / "validation" / "dogs" / "dog.1.jpg").read_bytes() == (
+        source / "validation" / "dogs" / "dog.1.jpg"
+    ).read_bytes()
 
 
 def test_small_subset_is_kept_when_complete_and_rebuilt_when_not(tmp_path):
@@ -462,8 +474,10 @@ def test_cats_vs_dogs_small_mode_builds_the_subset_in_the_cache(tmp_path, monkey
     small = datasets.cats_vs_dogs_dir()
 
     assert small == tmp_path / "cache" / "cats_and_dogs_filtered_small"
-    assert verify.count_problem(small, {"train/cats": 2, "train/dogs": 2, "validation/cats": 1,
-                                        "validation/dogs": 1}) is None
+    assert (
+        verify.count_problem(small, {"train/cats": 2, "train/dogs": 2, "validation/cats": 1, "validation/dogs": 1})
+        is None
+    )
     assert datasets.cats_vs_dogs_dir(small=False) == tmp_path / "mirror" / "cats_and_dogs_filtered"
 
 
@@ -499,8 +513,16 @@ def housing_full(tmp_path_factory):
 @needs_mirror
 def test_california_housing_matches_scikit_learns_features(housing_full):
     X, y = housing_full
-    assert list(X.columns) == ["MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup",
-                               "Latitude", "Longitude"]
+    assert list(X.columns) == [
+        "MedInc",
+        "HouseAge",
+        "AveRooms",
+        "AveBedrms",
+        "Population",
+        "AveOccup",
+        "Latitude",
+        "Longitude",
+    ]
     assert X.shape == (20_640, 8) and len(y) == 20_640
     assert not X.isna().any().any() and not y.isna().any()
     assert all(str(dtype) == "float64" for dtype in X.dtypes)
@@ -545,8 +567,10 @@ def test_imagenet_class_index_is_installed_for_keras(real_mirror, isolated_folde
 @needs_mirror
 def test_mobilenet_weights_are_installed_and_flagged_as_stand_in(real_mirror, isolated_folders):
     result = datasets.install_mobilenet_v2_weights()
-    assert result.path == isolated_folders / "keras" / "models" / \
-        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5"
+    assert (
+        result.path
+        == isolated_folders / "keras" / "models" / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5"
+    )
     assert result.weights == "imagenet" and result.standin is True and "STAND-IN" in result.description
 
 
@@ -555,8 +579,13 @@ def test_fashion_mnist_files_are_placed_where_keras_looks(real_mirror, isolated_
     folder = datasets.install_fashion_mnist_for_keras()
     assert folder == isolated_folders / "keras" / "datasets" / "fashion-mnist"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-         "t10k-labels-idx1-ubyte.gz"])
+        [
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+        ]
+    )
 
 
 @needs_mirror
@@ -569,8 +598,9 @@ def test_load_fashion_mnist_through_keras_in_small_mode(real_mirror, isolated_fo
         "print(json.dumps([xt.shape, yt.shape, xs.shape, ys.shape, str(xt.dtype), int(yt.max())]))\n"
     )
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}
-    finished = subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, env=environment,
-                              capture_output=True, text=True, timeout=120)
+    finished = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=120
+    )
     assert finished.returncode == 0, finished.stderr[-2000:]
     shapes = json.loads(finished.stdout.strip().splitlines()[-1])
     assert shapes == [[6000, 28, 28], [6000], [1000, 28, 28], [1000], "uint8", 9]

@@ -1,4 +1,5 @@
 """Box helpers of the object-detection notebook."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -12,8 +13,7 @@ from includes.lessons.object_detection import helpers as detection  # noqa: E402
 
 def test_box_formats():
     np.testing.assert_array_equal(detection.xywh_to_xyxy([10, 20, 30, 40]), [10, 20, 40, 60])
-    np.testing.assert_array_equal(detection.xywh_to_xyxy([[0, 0, 1, 2], [5, 5, 5, 5]]),
-                                  [[0, 0, 1, 2], [5, 5, 10, 10]])
+    np.testing.assert_array_equal(detection.xywh_to_xyxy([[0, 0, 1, 2], [5, 5, 5, 5]]), [[0, 0, 1, 2], [5, 5, 10, 10]])
     np.testing.assert_array_equal(detection.xyxy_to_yxyx([[1, 2, 3, 4]]), [[2, 1, 4, 3]])
 
 
@@ -51,8 +51,12 @@ def test_our_map_agrees_with_cocoeval():
         noise = rng.uniform(0, 40, size=(2, 2))
         false_alarms = np.concatenate([noise, noise + 15], axis=1)
         found = np.concatenate([jittered, false_alarms])
-        found_labels = np.concatenate([np.where(rng.uniform(size=len(truth)) < 0.2, (truth_labels + 1) % 3,
-                                                truth_labels), rng.integers(0, 3, size=2)])
+        found_labels = np.concatenate(
+            [
+                np.where(rng.uniform(size=len(truth)) < 0.2, (truth_labels + 1) % 3, truth_labels),
+                rng.integers(0, 3, size=2),
+            ]
+        )
         detections.append((found, rng.uniform(size=len(found)), found_labels))
     ours = detection.mean_average_precision(detections, boxes, labels)
     ground_truth = COCO()

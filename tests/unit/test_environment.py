@@ -1,4 +1,5 @@
 """Setup helpers: Python check, pins, folders, Spark and MLflow settings."""
+
 import sys
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from includes.setup.spark import local_spark_config
 
 
 def test_wrong_python_gets_one_sentence_with_the_fix():
-    with pytest.raises(CourseSetupError, match=r"runs Python 3\.12\.1, but the course needs Python 3\.11: run `make course`"):
+    with pytest.raises(
+        CourseSetupError, match=r"runs Python 3\.12\.1, but the course needs Python 3\.11: run `make course`"
+    ):
         environment.check_python((3, 12, 1, "final", 0))
     environment.check_python(sys.version_info)  # the test suite itself runs on the right one
 
@@ -24,7 +27,8 @@ def test_pins_are_read_from_course_in_and_match_the_installed_packages():
 
 def test_a_mismatch_names_the_package_and_both_versions():
     assert environment.version_mismatches({"numpy": "0.0.1"}, packages=("numpy",)) == [
-        f"numpy {__import__('numpy').__version__} (course: 0.0.1)"]
+        f"numpy {__import__('numpy').__version__} (course: 0.0.1)"
+    ]
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("", False)])

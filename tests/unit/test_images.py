@@ -1,4 +1,5 @@
 """includes.lessons.cnns.helpers: decoding image bytes, counted model loads, the ImageNet classifier fallback."""
+
 import io
 
 import keras
@@ -34,7 +35,7 @@ def saved_model(tmp_path):
 
 def test_counted_loads(tmp_path, saved_model):
     """The decorator records each keras.models.load_model the function makes, however load_model was imported."""
-    from typing import Iterator
+    from collections.abc import Iterator
 
     from keras.models import load_model
 
@@ -67,6 +68,10 @@ def test_imagenet_classifier_falls_back_to_random_weights(monkeypatch):
 
     monkeypatch.setattr(keras.applications, "MobileNetV2", fake_mobilenet)
     model, weights = images.imagenet_mobilenet_v2(timeout_seconds=1)
-    assert (model, weights.pretrained, weights.weights, built) == ("model without weights", False, None,
-                                                                   ["imagenet", None])
+    assert (model, weights.pretrained, weights.weights, built) == (
+        "model without weights",
+        False,
+        None,
+        ["imagenet", None],
+    )
     assert "random weights" in weights.description and "Name unknown" in weights.description

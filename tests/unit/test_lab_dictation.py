@@ -1,10 +1,10 @@
 """Every lab step is a specification, not a transcription: its TODO does not spell out the answer."""
+
 import statistics
 
 import pytest
 
-from includes.labs.generator import (MAX_DICTATED_SHARE, MAX_MEDIAN_DICTATED_SHARE, dictated_share,
-                                     dictation_table)
+from includes.labs.generator import MAX_DICTATED_SHARE, MAX_MEDIAN_DICTATED_SHARE, dictated_share, dictation_table
 
 TABLE = dictation_table()
 
@@ -19,8 +19,11 @@ def test_the_measure_counts_names_and_numbers_the_todo_spells_out():
 
 
 def test_no_blank_dictates_its_answer():
-    over = [f"{lab}, cell {cell}: {share:.2f} ({todo[:60]}...)" for lab, cell, share, todo in TABLE
-            if share > MAX_DICTATED_SHARE]
+    over = [
+        f"{lab}, cell {cell}: {share:.2f} ({todo[:60]}...)"
+        for lab, cell, share, todo in TABLE
+        if share > MAX_DICTATED_SHARE
+    ]
     assert not over, f"these TODOs spell out more than {MAX_DICTATED_SHARE:.0%} of their answer: {over}"
 
 
@@ -29,4 +32,5 @@ def test_the_median_blank_is_a_specification():
     median = statistics.median(share for _, _, share, _ in TABLE)
     assert median <= MAX_MEDIAN_DICTATED_SHARE, (
         f"the median blank's TODO gives away {median:.0%} of its answer (at most "
-        f"{MAX_MEDIAN_DICTATED_SHARE:.0%}): `python -m includes.labs.generator --dictation` lists them")
+        f"{MAX_MEDIAN_DICTATED_SHARE:.0%}): `python -m includes.labs.generator --dictation` lists them"
+    )

@@ -1,5 +1,6 @@
 """In a real kernel, a blank or a failed check reads as its sentence; the cell still fails; other errors keep
 their traceback."""
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -29,7 +30,8 @@ def test_blanks_failed_checks_and_other_errors_in_a_kernel():
         "from includes.labs import LabChecks\n"
         "with LabChecks('Step 1: the model') as check:\n"
         "    check(False, ok='fine', problem='The model should end in one unit.', hint='One price per row.')",
-        "int('seven')")
+        "int('seven')",
+    )
     assert not any(output.output_type == "error" for output in setup.outputs)
 
     blank_error = error_of(blank)
@@ -48,10 +50,13 @@ def test_blanks_failed_checks_and_other_errors_in_a_kernel():
 
 
 def test_the_cell_still_stops_run_all():
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_code_cell("from includes import fill_in\nfill_in('Write the loss')"),
-        nbformat.v4.new_code_cell("reached = True")])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(SETUP),
+            nbformat.v4.new_code_cell("from includes import fill_in\nfill_in('Write the loss')"),
+            nbformat.v4.new_code_cell("reached = True"),
+        ]
+    )
     with pytest.raises(CellExecutionError) as stopped:
         NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     assert stopped.value.ename == "LabBlankError" and "Write the loss" in stopped.value.evalue

@@ -1,5 +1,6 @@
 """Lab 04.2L's checks: the solution's results pass, the mistakes a learner really makes fail with their own
 hint, and other correct designs (HorovodRunner's rank-0-only result, other MLflow names) pass."""
+
 import mlflow
 import pandas as pd
 import pytest
@@ -10,8 +11,15 @@ from includes.setup.tracking import configure_tracking, use_experiment
 
 
 def result(rank, size=2, sums=(1.5, 1.5), start=(0.2, 0.2), losses=(0.9, 0.5), rate=0.002):
-    return {"rank": rank, "size": size, "losses": list(losses), "val_rmse": 0.6, "learning_rate": rate,
-            "start_weight_sums": list(start)[:size], "weight_sums": list(sums)[:size]}
+    return {
+        "rank": rank,
+        "size": size,
+        "losses": list(losses),
+        "val_rmse": 0.6,
+        "learning_rate": rate,
+        "start_weight_sums": list(start)[:size],
+        "weight_sums": list(sums)[:size],
+    }
 
 
 def fails_with(capsys, hint, function, *arguments, **keywords):
@@ -22,6 +30,7 @@ def fails_with(capsys, hint, function, *arguments, **keywords):
 
 # --- Step 1: the dry run -------------------------------------------------------------------------------
 
+
 def test_dry_run_passes_the_solution():
     checks.check_dry_run(result(0, size=1, rate=0.001))
 
@@ -31,8 +40,9 @@ def test_dry_run_with_a_diverging_rate_fails(capsys):
 
 
 def test_dry_run_whose_step_never_applies_the_gradients_fails(capsys):
-    fails_with(capsys, "hand the gradients to the optimizer", checks.check_dry_run,
-               result(0, size=1, losses=(5.1, 5.1)))
+    fails_with(
+        capsys, "hand the gradients to the optimizer", checks.check_dry_run, result(0, size=1, losses=(5.1, 5.1))
+    )
 
 
 def test_dry_run_through_a_launcher_fails(capsys):
@@ -40,6 +50,7 @@ def test_dry_run_through_a_launcher_fails(capsys):
 
 
 # --- Step 2: the workers -------------------------------------------------------------------------------
+
 
 def test_workers_in_sync_passes_the_solution():
     checks.check_workers_in_sync([result(0), result(1)])
@@ -56,24 +67,42 @@ def test_a_broadcast_inside_the_first_step_is_accepted():
 
 def test_a_missing_broadcast_fails_with_its_hint(capsys):
     drifted = dict(sums=(1.5, 1.7), start=(0.2, 0.7))
-    fails_with(capsys, "started from different weights", checks.check_workers_in_sync,
-               [result(0, **drifted), result(1, **drifted)])
+    fails_with(
+        capsys,
+        "started from different weights",
+        checks.check_workers_in_sync,
+        [result(0, **drifted), result(1, **drifted)],
+    )
 
 
 def test_unaveraged_gradients_fail_with_their_hint(capsys):
     drifted = dict(sums=(1.5, 1.7), start=(0.2, 0.2))  # e.g. hvd.DistributedOptimizer with Keras 3
-    fails_with(capsys, "gradients were not averaged", checks.check_workers_in_sync,
-               [result(0, **drifted), result(1, **drifted)])
+    fails_with(
+        capsys,
+        "gradients were not averaged",
+        checks.check_workers_in_sync,
+        [result(0, **drifted), result(1, **drifted)],
+    )
 
 
 def test_an_unscaled_learning_rate_fails(capsys):
-    fails_with(capsys, "multiply the base rate by hvd.size()", checks.check_workers_in_sync,
-               [result(0, rate=0.001), result(1, rate=0.001)], base_learning_rate=0.001)
+    fails_with(
+        capsys,
+        "multiply the base rate by hvd.size()",
+        checks.check_workers_in_sync,
+        [result(0, rate=0.001), result(1, rate=0.001)],
+        base_learning_rate=0.001,
+    )
 
 
 def test_a_learning_rate_scaled_twice_fails(capsys):
-    fails_with(capsys, "Multiply the base rate by the number of workers, hvd.size(), once", checks.check_workers_in_sync,
-               [result(0, rate=0.004), result(1, rate=0.004)], base_learning_rate=0.001)
+    fails_with(
+        capsys,
+        "Multiply the base rate by the number of workers, hvd.size(), once",
+        checks.check_workers_in_sync,
+        [result(0, rate=0.004), result(1, rate=0.004)],
+        base_learning_rate=0.001,
+    )
 
 
 def test_a_launch_on_one_process_fails(capsys):
@@ -81,6 +110,7 @@ def test_a_launch_on_one_process_fails(capsys):
 
 
 # --- Step 2: the MLflow run ----------------------------------------------------------------------------
+
 
 @pytest.fixture()
 def experiment(monkeypatch, tmp_path):
@@ -111,31 +141,48 @@ def test_every_worker_logging_fails(experiment, capsys):
     since = pd.Timestamp.now(tz="UTC")
     log(experiment, {"workers": 2}, {"val_rmse": 0.6})
     log(experiment, {"workers": 2}, {"val_rmse": 0.6})  # rank 1 logged too
-    fails_with(capsys, "only the worker of rank 0 should log", checks.check_logged_once,
-               mlflow.search_runs(experiment_ids=[experiment]), since=since)
+    fails_with(
+        capsys,
+        "only the worker of rank 0 should log",
+        checks.check_logged_once,
+        mlflow.search_runs(experiment_ids=[experiment]),
+        since=since,
+    )
 
 
 def test_logging_the_rank_instead_of_the_size_fails(experiment, capsys):
     since = pd.Timestamp.now(tz="UTC")
     log(experiment, {"workers": 0}, {"val_rmse": 0.6})
-    fails_with(capsys, "not hvd.rank()", checks.check_logged_once,
-               mlflow.search_runs(experiment_ids=[experiment]), since=since)
+    fails_with(
+        capsys, "not hvd.rank()", checks.check_logged_once, mlflow.search_runs(experiment_ids=[experiment]), since=since
+    )
 
 
 def test_a_run_without_the_rmse_fails(experiment, capsys):
     since = pd.Timestamp.now(tz="UTC")
     log(experiment, {"workers": 2}, {"train_loss": 0.3})
-    fails_with(capsys, "RMSE the function computed", checks.check_logged_once,
-               mlflow.search_runs(experiment_ids=[experiment]), since=since)
+    fails_with(
+        capsys,
+        "RMSE the function computed",
+        checks.check_logged_once,
+        mlflow.search_runs(experiment_ids=[experiment]),
+        since=since,
+    )
 
 
 def test_nothing_logged_fails(experiment, capsys):
     since = pd.Timestamp.now(tz="UTC")
-    fails_with(capsys, "Nothing reached the experiment", checks.check_logged_once,
-               mlflow.search_runs(experiment_ids=[experiment]), since=since)
+    fails_with(
+        capsys,
+        "Nothing reached the experiment",
+        checks.check_logged_once,
+        mlflow.search_runs(experiment_ids=[experiment]),
+        since=since,
+    )
 
 
 # --- Step 3: the baseline ------------------------------------------------------------------------------
+
 
 def test_beats_linear_baseline():
     checks.check_beats_linear_baseline([result(0), result(1)], 0.72, small=False)
@@ -144,13 +191,25 @@ def test_beats_linear_baseline():
 
 
 def test_an_undertrained_model_fails(capsys):
-    fails_with(capsys, "Train for more epochs", checks.check_beats_linear_baseline,
-               [{**result(0), "val_rmse": 0.8}], 0.72, small=False)
+    fails_with(
+        capsys,
+        "Train for more epochs",
+        checks.check_beats_linear_baseline,
+        [{**result(0), "val_rmse": 0.8}],
+        0.72,
+        small=False,
+    )
 
 
 def test_a_diverged_model_fails(capsys):
-    fails_with(capsys, "The training diverged", checks.check_beats_linear_baseline,
-               [{**result(0), "val_rmse": float("nan")}], 0.72, small=False)
+    fails_with(
+        capsys,
+        "The training diverged",
+        checks.check_beats_linear_baseline,
+        [{**result(0), "val_rmse": float("nan")}],
+        0.72,
+        small=False,
+    )
 
 
 def test_without_horovod_the_notebook_stops_with_one_sentence(monkeypatch):
@@ -161,7 +220,9 @@ def test_without_horovod_the_notebook_stops_with_one_sentence(monkeypatch):
 
     require_horovod()  # installed here
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "horovod" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "horovod" else real_find_spec(name, *a)
+    )
     with pytest.raises(CourseSetupError, match="run `make setup`"):
         require_horovod()
     monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "17.3")

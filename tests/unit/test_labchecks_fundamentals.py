@@ -1,5 +1,6 @@
 """Lab 01.0L's checks: the solution and other correct answers pass; the mistakes a learner really makes
 fail, each with the hint that names it."""
+
 import numpy as np
 import pytest
 
@@ -60,11 +61,14 @@ def test_forward_accepts_correct_answers(right):
     checks.check_forward(right)
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (forward_ignoring_activation, "The activation is missing"),
-    (forward_transposed, "dot product of x with its row of weights"),
-    (forward_activating_the_output, "to the prediction as well"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (forward_ignoring_activation, "The activation is missing"),
+        (forward_transposed, "dot product of x with its row of weights"),
+        (forward_activating_the_output, "to the prediction as well"),
+    ],
+)
 def test_forward_names_the_mistake(wrong, hint, capsys):
     assert hint in failing_report(checks.check_forward, wrong, capsys)
 
@@ -77,22 +81,28 @@ def test_forward_reports_an_error_as_a_failed_check():
         checks.check_forward(unfinished)
 
 
-@pytest.mark.parametrize("right", [
-    right_mse,
-    lambda p, a: np.average(np.square(np.subtract(p, a))),
-    lambda p, a: float(((a - p) ** 2).sum() / len(p)),   # actual minus predicted: the square hides the sign
-])
+@pytest.mark.parametrize(
+    "right",
+    [
+        right_mse,
+        lambda p, a: np.average(np.square(np.subtract(p, a))),
+        lambda p, a: float(((a - p) ** 2).sum() / len(p)),  # actual minus predicted: the square hides the sign
+    ],
+)
 def test_mse_accepts_correct_answers(right):
     checks.check_mse(right)
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda p, a: np.sum((p - a) ** 2), "sum of the squared errors"),
-    (lambda p, a: np.mean(np.abs(p - a)), "mean absolute error"),
-    (lambda p, a: np.sqrt(np.mean((p - a) ** 2)), "leave out the square root"),
-    (lambda p, a: (p - a) ** 2, "one squared error per row"),
-    (lambda p, a: np.mean(p - a) ** 2, "squared the mean error"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda p, a: np.sum((p - a) ** 2), "sum of the squared errors"),
+        (lambda p, a: np.mean(np.abs(p - a)), "mean absolute error"),
+        (lambda p, a: np.sqrt(np.mean((p - a) ** 2)), "leave out the square root"),
+        (lambda p, a: (p - a) ** 2, "one squared error per row"),
+        (lambda p, a: np.mean(p - a) ** 2, "squared the mean error"),
+    ],
+)
 def test_mse_names_the_mistake(wrong, hint, capsys):
     assert hint in failing_report(checks.check_mse, wrong, capsys)
 
@@ -102,45 +112,52 @@ def test_slope_accepts_correct_answers(right):
     checks.check_slope(right)
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda error, value: -2 * error * value, "The sign is flipped"),
-    (lambda error, value: error * value, "left out the factor 2"),
-    (lambda error, value: 2 * error, "left out the value of the node"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda error, value: -2 * error * value, "The sign is flipped"),
+        (lambda error, value: error * value, "left out the factor 2"),
+        (lambda error, value: 2 * error, "left out the value of the node"),
+    ],
+)
 def test_slope_names_the_mistake(wrong, hint, capsys):
     assert hint in failing_report(checks.check_slope, wrong, capsys)
 
 
-@pytest.mark.parametrize("right", [right_step, lambda w, s, rate: np.subtract(w, np.multiply(rate, s)),
-                                   lambda w, s, rate: w + (-rate) * s])
+@pytest.mark.parametrize(
+    "right", [right_step, lambda w, s, rate: np.subtract(w, np.multiply(rate, s)), lambda w, s, rate: w + (-rate) * s]
+)
 def test_gradient_step_accepts_correct_answers(right):
     checks.check_gradient_step(right)
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda w, s, rate: w + rate * s, "moved with the slope"),
-    (lambda w, s, rate: w - s, "ignores the learning rate"),
-    (lambda w, s, rate: w - rate * np.sign(s), "only the slope's sign"),
-    (lambda w, s, rate: -rate * s, "the change, not the new weight"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda w, s, rate: w + rate * s, "moved with the slope"),
+        (lambda w, s, rate: w - s, "ignores the learning rate"),
+        (lambda w, s, rate: w - rate * np.sign(s), "only the slope's sign"),
+        (lambda w, s, rate: -rate * s, "the change, not the new weight"),
+    ],
+)
 def test_gradient_step_names_the_mistake(wrong, hint, capsys):
     assert hint in failing_report(checks.check_gradient_step, wrong, capsys)
 
 
 def test_bank_step_accepts_correct_answers():
     hidden, prediction = forward(checks.BANK_INPUT, checks.BANK_HIDDEN_WEIGHTS, checks.BANK_OUTPUT_WEIGHTS)
-    checks.check_bank_step(right_step(checks.BANK_OUTPUT_WEIGHTS, right_slope(prediction - checks.BANK_TARGET,
-                                                                                hidden), 0.01))
+    checks.check_bank_step(
+        right_step(checks.BANK_OUTPUT_WEIGHTS, right_slope(prediction - checks.BANK_TARGET, hidden), 0.01)
+    )
     # another correct answer: written out without the helper functions, as a list
     checks.check_bank_step([2 - 0.01 * 2 * (9 - 13) * 5, -1 - 0.01 * 2 * (9 - 13) * 1])
     assert np.allclose(checks.keras_bank_step(), [2.4, -0.92])
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    ([1.6, -1.08], "target minus prediction"),
-    ([2, -1], "did not move"),
-    ([42, 7], "100 times too big"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [([1.6, -1.08], "target minus prediction"), ([2, -1], "did not move"), ([42, 7], "100 times too big")],
+)
 def test_bank_step_names_the_mistake(wrong, hint, capsys):
     assert hint in failing_report(checks.check_bank_step, wrong, capsys)
 
@@ -150,10 +167,13 @@ def test_training():
     checks.check_training(13 - 4 * 0.3 ** np.arange(15))  # another learning rate, fewer steps
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    ((13 - 4 * 0.48 ** np.arange(21))[:3], "Run enough steps"),
-    (13 - 4 * (-1.1) ** np.arange(21), "sign of the error"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        ((13 - 4 * 0.48 ** np.arange(21))[:3], "Run enough steps"),
+        (13 - 4 * (-1.1) ** np.arange(21), "sign of the error"),
+    ],
+)
 def test_training_names_the_mistake(wrong, hint, capsys):
     assert hint in failing_report(checks.check_training, wrong, capsys)
 

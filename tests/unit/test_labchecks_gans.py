@@ -1,4 +1,5 @@
 """Module 08's lab checks pass on a right answer and fail on a wrong one (tiny dense GAN, no notebook)."""
+
 import keras
 import numpy as np
 import pytest
@@ -6,8 +7,8 @@ import tensorflow as tf
 from keras import layers
 
 from includes import fill_in
-from includes.labs.checks import LabCheckFailed
 from includes.labs import LabBlankError
+from includes.labs.checks import LabCheckFailed
 from includes.lessons.gans import checks
 
 LATENT, BATCH = 3, 8
@@ -15,8 +16,9 @@ cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
 
 
 def discriminator_loss(real_logits, fake_logits):
-    return cross_entropy(tf.ones_like(real_logits), real_logits) + cross_entropy(tf.zeros_like(fake_logits),
-                                                                                 fake_logits)
+    return cross_entropy(tf.ones_like(real_logits), real_logits) + cross_entropy(
+        tf.zeros_like(fake_logits), fake_logits
+    )
 
 
 def generator_loss(fake_logits):
@@ -40,10 +42,10 @@ class Gan:
 
     def __init__(self):
         keras.utils.set_random_seed(0)
-        self.generator = keras.Sequential([keras.Input((LATENT,)), layers.Dense(4), layers.BatchNormalization(),
-                                           layers.Dense(5, activation="tanh")])
-        self.discriminator = keras.Sequential([keras.Input((5,)), layers.Dense(4, activation="relu"),
-                                               layers.Dense(1)])
+        self.generator = keras.Sequential(
+            [keras.Input((LATENT,)), layers.Dense(4), layers.BatchNormalization(), layers.Dense(5, activation="tanh")]
+        )
+        self.discriminator = keras.Sequential([keras.Input((5,)), layers.Dense(4, activation="relu"), layers.Dense(1)])
         self.g_optimizer, self.d_optimizer = keras.optimizers.Adam(0.01), keras.optimizers.Adam(0.01)
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -51,14 +53,17 @@ class Gan:
         self.noise = tf.random.normal((4, LATENT))
 
     def models(self):
-        return dict(generator=self.generator, discriminator=self.discriminator,
-                    g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer)
+        return dict(
+            generator=self.generator,
+            discriminator=self.discriminator,
+            g_optimizer=self.g_optimizer,
+            d_optimizer=self.d_optimizer,
+        )
 
     def discriminator_step(self, real, mistake=None):
         with tf.GradientTape() as tape:
             fake = self.generator(tf.random.normal((tf.shape(real)[0], LATENT)), training=True)
-            loss = discriminator_loss(self.discriminator(real, training=True),
-                                      self.discriminator(fake, training=True))
+            loss = discriminator_loss(self.discriminator(real, training=True), self.discriminator(fake, training=True))
         d_variables, g_variables = self.discriminator.trainable_variables, self.generator.trainable_variables
         d_gradients, g_gradients = tape.gradient(loss, [d_variables, g_variables])
         if mistake == "no update":
@@ -70,8 +75,9 @@ class Gan:
 
     def generator_step(self, batch_size, mistake=None):
         with tf.GradientTape() as tape:
-            loss = generator_loss(self.discriminator(self.generator(tf.random.normal((batch_size, LATENT)),
-                                                                    training=True), training=True))
+            loss = generator_loss(
+                self.discriminator(self.generator(tf.random.normal((batch_size, LATENT)), training=True), training=True)
+            )
         if mistake == "discriminator variables":
             variables, optimizer = self.discriminator.trainable_variables, self.d_optimizer
         else:
@@ -83,28 +89,36 @@ class Gan:
 
 def sigmoid_discriminator_loss(real_logits, fake_logits):
     """Another correct answer: TensorFlow's own cross-entropy on logits, averaged per image."""
-    return (tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(real_logits), real_logits))
-            + tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.zeros_like(fake_logits), fake_logits)))
+    return tf.reduce_mean(
+        tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(real_logits), real_logits)
+    ) + tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.zeros_like(fake_logits), fake_logits))
 
 
 def sigmoid_generator_loss(fake_logits):
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(fake_logits), fake_logits))
 
 
-@pytest.mark.parametrize("d_loss, g_loss", [(discriminator_loss, generator_loss),
-                                            (sigmoid_discriminator_loss, sigmoid_generator_loss)])
+@pytest.mark.parametrize(
+    "d_loss, g_loss", [(discriminator_loss, generator_loss), (sigmoid_discriminator_loss, sigmoid_generator_loss)]
+)
 def test_losses(d_loss, g_loss, capsys):
     checks.check_losses(d_loss, g_loss)
     assert "✘" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("d_loss, g_loss, hint", [
-    (discriminator_loss, saturating_generator_loss, "instead of log(1 - D(G(z)))"),
-    (swapped_discriminator_loss, generator_loss, "Real images are labeled 1"),
-    (averaged_discriminator_loss, generator_loss, "do not average them"),
-    (discriminator_loss, lambda fake_logits: cross_entropy(tf.zeros_like(fake_logits), fake_logits),
-     "score the fake logits against label 1"),  # the discriminator's target for fakes
-])
+@pytest.mark.parametrize(
+    "d_loss, g_loss, hint",
+    [
+        (discriminator_loss, saturating_generator_loss, "instead of log(1 - D(G(z)))"),
+        (swapped_discriminator_loss, generator_loss, "Real images are labeled 1"),
+        (averaged_discriminator_loss, generator_loss, "do not average them"),
+        (
+            discriminator_loss,
+            lambda fake_logits: cross_entropy(tf.zeros_like(fake_logits), fake_logits),
+            "score the fake logits against label 1",
+        ),  # the discriminator's target for fakes
+    ],
+)
 def test_wrong_losses_fail(d_loss, g_loss, hint, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_losses(d_loss, g_loss)
@@ -116,13 +130,17 @@ def test_discriminator_step():
     checks.check_discriminator_step(tf.function(gan.discriminator_step), gan.real, **gan.models())
 
 
-@pytest.mark.parametrize("mistake, hint", [("both", "Differentiate with respect to discriminator.trainable_variables only"),
-                                          ("no update", "apply it with the discriminator's optimizer")])
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        ("both", "Differentiate with respect to discriminator.trainable_variables only"),
+        ("no update", "apply it with the discriminator's optimizer"),
+    ],
+)
 def test_wrong_discriminator_step_fails(mistake, hint, capsys):
     gan = Gan()
     with pytest.raises(LabCheckFailed):
-        checks.check_discriminator_step(lambda real: gan.discriminator_step(real, mistake), gan.real,
-                                        **gan.models())
+        checks.check_discriminator_step(lambda real: gan.discriminator_step(real, mistake), gan.real, **gan.models())
     assert hint in capsys.readouterr().out
 
 
@@ -135,10 +153,13 @@ def test_generator_step():
 def test_wrong_generator_step_fails(mistake, capsys):
     gan = Gan()
     with pytest.raises(LabCheckFailed):
-        checks.check_generator_step(lambda size: gan.generator_step(size, mistake), BATCH, noise=gan.noise,
-                                    **gan.models())
-    hints = {"wrong optimizer": "each optimizer updates only its own model",
-             "discriminator variables": "Differentiate with respect to generator.trainable_variables only"}
+        checks.check_generator_step(
+            lambda size: gan.generator_step(size, mistake), BATCH, noise=gan.noise, **gan.models()
+        )
+    hints = {
+        "wrong optimizer": "each optimizer updates only its own model",
+        "discriminator variables": "Differentiate with respect to generator.trainable_variables only",
+    }
     assert hints[mistake] in capsys.readouterr().out
 
 
@@ -146,8 +167,9 @@ def test_wrong_optimizer_on_a_fresh_optimizer_still_fails():
     gan = Gan()
     gan.d_optimizer = keras.optimizers.Adam(0.01)  # not built yet: it silently adopts the generator's variables
     with pytest.raises(LabCheckFailed):
-        checks.check_generator_step(lambda size: gan.generator_step(size, "wrong optimizer"), BATCH,
-                                    noise=gan.noise, **gan.models())
+        checks.check_generator_step(
+            lambda size: gan.generator_step(size, "wrong optimizer"), BATCH, noise=gan.noise, **gan.models()
+        )
 
 
 def write_grids(folder, count):

@@ -1,5 +1,6 @@
 """Lab 03.1L's checks on real search spaces, a real SparkTrials search on a local Spark, real MLflow runs
 and real Keras models: each check passes on a right answer and fails on a wrong one."""
+
 import keras
 import mlflow
 import numpy as np
@@ -7,22 +8,27 @@ import pytest
 from hyperopt import STATUS_FAIL, STATUS_OK, SparkTrials, Trials, fmin, hp, rand
 from hyperopt.pyll import scope
 
-from includes.lessons.hyperopt import helpers as tuning
 from includes.labs.checks import LabCheckFailed
 from includes.lessons.hyperopt import checks
+from includes.lessons.hyperopt import helpers as tuning
 from includes.setup.spark import start_spark
 from includes.setup.tracking import configure_tracking, use_experiment
 
 
 def lab_space(learning_rate=None, width=None, optimizer=None):
     return {
-        "learning_rate": learning_rate if learning_rate is not None else
-        hp.loguniform("learning_rate", np.log(3e-4), np.log(0.03)),
+        "learning_rate": learning_rate
+        if learning_rate is not None
+        else hp.loguniform("learning_rate", np.log(3e-4), np.log(0.03)),
         "width": width if width is not None else scope.int(hp.quniform("width", 32, 256, 32)),
         "depth": scope.int(hp.quniform("depth", 1, 3, 1)),
         "activation": hp.choice("activation", ["relu", "tanh", "elu"]),
-        "optimizer": optimizer if optimizer is not None else hp.choice("optimizer", [
-            {"name": "adam"}, {"name": "sgd", "momentum": hp.uniform("momentum", 0.8, 0.99)}, {"name": "rmsprop"}]),
+        "optimizer": optimizer
+        if optimizer is not None
+        else hp.choice(
+            "optimizer",
+            [{"name": "adam"}, {"name": "sgd", "momentum": hp.uniform("momentum", 0.8, 0.99)}, {"name": "rmsprop"}],
+        ),
     }
 
 
@@ -40,34 +46,66 @@ def test_search_space_passes_on_another_correct_design():
     checks.check_search_space(space)
 
 
-@pytest.mark.parametrize("space, hint", [
-    (lab_space(learning_rate=hp.loguniform("learning_rate", 3e-4, 0.03)), "it takes the logarithms"),
-    (lab_space(width=hp.quniform("width", 32, 256, 32)), "scope.int makes them ints"),
-    (lab_space(optimizer=hp.choice("optimizer", ["adam", "sgd", "rmsprop"])), "{'name': 'adam'}"),
-], ids=["loguniform-without-logs", "float-width", "plain-optimizer"])
+@pytest.mark.parametrize(
+    "space, hint",
+    [
+        (lab_space(learning_rate=hp.loguniform("learning_rate", 3e-4, 0.03)), "it takes the logarithms"),
+        (lab_space(width=hp.quniform("width", 32, 256, 32)), "scope.int makes them ints"),
+        (lab_space(optimizer=hp.choice("optimizer", ["adam", "sgd", "rmsprop"])), "{'name': 'adam'}"),
+    ],
+    ids=["loguniform-without-logs", "float-width", "plain-optimizer"],
+)
 def test_search_space_names_the_mistake(space, hint, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_search_space(space)
     assert hint in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("space", [
-    lab_space(learning_rate=hp.uniform("learning_rate", 3e-4, 0.03)),  # uniform, not log-uniform
-    lab_space(learning_rate=hp.loguniform("learning_rate", 3e-4, 0.03)),  # bounds not given as logs
-    lab_space(learning_rate=hp.loguniform("learning_rate", np.log(1e-4), np.log(0.3))),  # the demo's range
-    lab_space(width=hp.quniform("width", 32, 256, 32)),  # floats such as 64.0, not ints
-    lab_space(width=scope.int(hp.quniform("width", 8, 128, 8))),  # the demo's range
-    lab_space(optimizer=hp.choice("optimizer", ["adam", "sgd", "rmsprop"])),  # no dicts, no momentum
-    lab_space(optimizer=hp.choice("optimizer", [  # momentum for every optimizer: not conditional
-        {"name": "adam", "momentum": hp.uniform("m1", 0.8, 0.99)},
-        {"name": "sgd", "momentum": hp.uniform("m2", 0.8, 0.99)},
-        {"name": "rmsprop", "momentum": hp.uniform("m3", 0.8, 0.99)}])),
-    lab_space(optimizer=hp.choice("optimizer", [  # momentum from 0, not from 0.8
-        {"name": "adam"}, {"name": "sgd", "momentum": hp.uniform("momentum", 0.0, 0.99)}, {"name": "rmsprop"}])),
-    {"learning_rate": 0.001, "width": 64, "depth": 2, "activation": "relu", "optimizer": {"name": "adam"}},
-    None,
-], ids=["uniform-lr", "loguniform-without-logs", "demo-lr-range", "float-width", "demo-width-range",
-        "plain-optimizer", "momentum-everywhere", "momentum-from-zero", "fixed-values", "nothing"])
+@pytest.mark.parametrize(
+    "space",
+    [
+        lab_space(learning_rate=hp.uniform("learning_rate", 3e-4, 0.03)),  # uniform, not log-uniform
+        lab_space(learning_rate=hp.loguniform("learning_rate", 3e-4, 0.03)),  # bounds not given as logs
+        lab_space(learning_rate=hp.loguniform("learning_rate", np.log(1e-4), np.log(0.3))),  # the demo's range
+        lab_space(width=hp.quniform("width", 32, 256, 32)),  # floats such as 64.0, not ints
+        lab_space(width=scope.int(hp.quniform("width", 8, 128, 8))),  # the demo's range
+        lab_space(optimizer=hp.choice("optimizer", ["adam", "sgd", "rmsprop"])),  # no dicts, no momentum
+        lab_space(
+            optimizer=hp.choice(
+                "optimizer",
+                [  # momentum for every optimizer: not conditional
+                    {"name": "adam", "momentum": hp.uniform("m1", 0.8, 0.99)},
+                    {"name": "sgd", "momentum": hp.uniform("m2", 0.8, 0.99)},
+                    {"name": "rmsprop", "momentum": hp.uniform("m3", 0.8, 0.99)},
+                ],
+            )
+        ),
+        lab_space(
+            optimizer=hp.choice(
+                "optimizer",
+                [  # momentum from 0, not from 0.8
+                    {"name": "adam"},
+                    {"name": "sgd", "momentum": hp.uniform("momentum", 0.0, 0.99)},
+                    {"name": "rmsprop"},
+                ],
+            )
+        ),
+        {"learning_rate": 0.001, "width": 64, "depth": 2, "activation": "relu", "optimizer": {"name": "adam"}},
+        None,
+    ],
+    ids=[
+        "uniform-lr",
+        "loguniform-without-logs",
+        "demo-lr-range",
+        "float-width",
+        "demo-width-range",
+        "plain-optimizer",
+        "momentum-everywhere",
+        "momentum-from-zero",
+        "fixed-values",
+        "nothing",
+    ],
+)
 def test_search_space_fails_on_wrong_spaces(space):
     with pytest.raises(LabCheckFailed):
         checks.check_search_space(space)
@@ -109,9 +147,16 @@ def logging_objective(experiment_id, parent_run_id, seconds):
 
 def search(experiment_id, trials, budget, seconds, summary=True):
     with mlflow.start_run(experiment_id=experiment_id, run_name="search") as parent:
-        fmin(logging_objective(experiment_id, parent.info.run_id, seconds), {"x": hp.uniform("x", 0.5, 1.0)},
-             algo=rand.suggest, max_evals=budget, trials=trials, max_queue_len=2, show_progressbar=False,
-             rstate=np.random.default_rng(0))
+        fmin(
+            logging_objective(experiment_id, parent.info.run_id, seconds),
+            {"x": hp.uniform("x", 0.5, 1.0)},
+            algo=rand.suggest,
+            max_evals=budget,
+            trials=trials,
+            max_queue_len=2,
+            show_progressbar=False,
+            rstate=np.random.default_rng(0),
+        )
         if summary:
             tuning.log_search_summary(trials.results, "unit test")
     return parent.info.run_id
@@ -163,12 +208,18 @@ def test_search_fails_on_a_different_budget_or_a_missing_summary(store, spark_se
 
 
 def test_tuning_paid_off(capsys):
-    results = [{"status": "ok", "loss": 0.8, "config": {}}, {"status": "fail", "config": {}},
-               {"status": "ok", "loss": 0.6, "config": {}}]
+    results = [
+        {"status": "ok", "loss": 0.8, "config": {}},
+        {"status": "fail", "config": {}},
+        {"status": "ok", "loss": 0.6, "config": {}},
+    ]
     checks.check_tuning_paid_off(results[2], results, untuned_val_rmse=0.7)
     # another correct answer: sorted by loss, first kept (a copy of the dict, not the same object)
-    checks.check_tuning_paid_off(dict(sorted((r for r in results if r["status"] == "ok"),
-                                             key=lambda r: r["loss"])[0]), results, untuned_val_rmse=0.7)
+    checks.check_tuning_paid_off(
+        dict(sorted((r for r in results if r["status"] == "ok"), key=lambda r: r["loss"])[0]),
+        results,
+        untuned_val_rmse=0.7,
+    )
     capsys.readouterr()
     with pytest.raises(LabCheckFailed):
         checks.check_tuning_paid_off(results[0], results, untuned_val_rmse=0.9)  # the first trial, not the best
@@ -205,12 +256,14 @@ def test_final_model(housing_like, capsys):
     checks.check_final_model(other, config, X_other, y_other, X_test, y_test, by_hand)
     capsys.readouterr()
     with pytest.raises(LabCheckFailed):  # scored on validation, not test
-        checks.check_final_model(model, config, X_full, y_full, X_test, y_test,
-                                 model.evaluate(X_val, y_val, verbose=0)[1])
+        checks.check_final_model(
+            model, config, X_full, y_full, X_test, y_test, model.evaluate(X_val, y_val, verbose=0)[1]
+        )
     assert "measured once on the test set" not in capsys.readouterr().out
     with pytest.raises(LabCheckFailed):  # evaluate's first value: the MSE
-        checks.check_final_model(model, config, X_full, y_full, X_test, y_test,
-                                 model.evaluate(X_test, y_test, verbose=0)[0])
+        checks.check_final_model(
+            model, config, X_full, y_full, X_test, y_test, model.evaluate(X_test, y_test, verbose=0)[0]
+        )
     assert "evaluate's second value is the RMSE" in capsys.readouterr().out
     with pytest.raises(LabCheckFailed):  # not the winner's depth
         checks.check_final_model(model, {**config, "depth": 3}, X_full, y_full, X_test, y_test, test_rmse)
@@ -218,22 +271,28 @@ def test_final_model(housing_like, capsys):
     train_only = tuning.build_model(config, X_train)
     train_only.fit(X_train, y_train, epochs=1, verbose=0)
     with pytest.raises(LabCheckFailed):  # built on the training rows only
-        checks.check_final_model(train_only, config, X_full, y_full, X_test, y_test,
-                                 train_only.evaluate(X_test, y_test, verbose=0)[1])
+        checks.check_final_model(
+            train_only, config, X_full, y_full, X_test, y_test, train_only.evaluate(X_test, y_test, verbose=0)[1]
+        )
     assert "Join the training and validation rows" in capsys.readouterr().out
 
 
 # --- Step 2: the objective, written by the learner in several ways ------------------------------------------
 
-def lab_objective(data, experiment_id, *, score="evaluate", parent="explicit", diverged="fail",
-                  use_config=True, log_params=True):
+
+def lab_objective(
+    data, experiment_id, *, score="evaluate", parent="explicit", diverged="fail", use_config=True, log_params=True
+):
     """An objective as a learner writes it in 03.1L, right or with one plausible mistake."""
     X_train, y_train, X_val, y_val = data
 
     def objective(params, parent_run_id):
         config = tuning.flatten(params)
-        run = (mlflow.start_run(experiment_id=experiment_id, parent_run_id=parent_run_id, nested=True)
-               if parent == "explicit" else mlflow.start_run(nested=True))
+        run = (
+            mlflow.start_run(experiment_id=experiment_id, parent_run_id=parent_run_id, nested=True)
+            if parent == "explicit"
+            else mlflow.start_run(nested=True)
+        )
         with run:
             if log_params:
                 mlflow.log_params(config)
@@ -290,20 +349,26 @@ def tuning_data(housing_like):
 
 @pytest.mark.parametrize("variant", ["solution", "numpy-rmse", "client-api"])
 def test_objective_passes_on_correct_designs(store, tuning_data, variant, capsys):
-    objective = (tracked_objective(tuning_data, store[0]) if variant == "client-api" else
-                 lab_objective(tuning_data, store[0], score="numpy" if variant == "numpy-rmse" else "evaluate"))
+    objective = (
+        tracked_objective(tuning_data, store[0])
+        if variant == "client-api"
+        else lab_objective(tuning_data, store[0], score="numpy" if variant == "numpy-rmse" else "evaluate")
+    )
     checks.check_objective(objective, tuning_data.y_val, store[0])
     assert "All 6 checks passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mistake, options, expected", [
-    ("the MSE returned", {"score": "mse"}, "looks like the mean squared error"),
-    ("nested=True alone", {"parent": "active"}, "no run is active, so `nested=True`"),
-    ("diverged trial raises", {"diverged": "raise"}, "an exception stops the whole search"),
-    ("NaN returned as ok", {"diverged": "ok"}, "should return status STATUS_FAIL"),
-    ("configuration ignored", {"use_config": False}, "does not seem to use the configuration"),
-    ("no parameters logged", {"log_params": False}, "and no parameters"),
-])
+@pytest.mark.parametrize(
+    "mistake, options, expected",
+    [
+        ("the MSE returned", {"score": "mse"}, "looks like the mean squared error"),
+        ("nested=True alone", {"parent": "active"}, "no run is active, so `nested=True`"),
+        ("diverged trial raises", {"diverged": "raise"}, "an exception stops the whole search"),
+        ("NaN returned as ok", {"diverged": "ok"}, "should return status STATUS_FAIL"),
+        ("configuration ignored", {"use_config": False}, "does not seem to use the configuration"),
+        ("no parameters logged", {"log_params": False}, "and no parameters"),
+    ],
+)
 def test_objective_fails_on_plausible_mistakes(store, tuning_data, mistake, options, expected, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_objective(lab_objective(tuning_data, store[0], **options), tuning_data.y_val, store[0])

@@ -1,6 +1,7 @@
 """Lab 00.1L's checks: the solution passes, a different correct answer passes, the mistakes learners really
 make fail with their own hint. The networks of step 2 are built with chosen weights (no training) except the
 solution's, which trains briefly as in the lab."""
+
 import keras
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ X_GRID = np.linspace(LOW, HIGH, 400, dtype="float32").reshape(-1, 1)
 
 # --- Step 1 -------------------------------------------------------------------------------------------
 
+
 def test_the_solutions_count_passes(capsys):
     checks.check_flop_count(lambda n: 2 * n**3)
     assert "✔" in capsys.readouterr().out
@@ -39,12 +41,15 @@ def test_a_float_count_passes(capsys):
     assert "✔" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("count, hint", [
-    (lambda n: n**3, "followed by an addition"),          # the multiplications only
-    (lambda n: n**2, "n multiplications and about n additions"),  # one operation per entry
-    (lambda n: 2 * n**2, "n multiplications and about n additions"),
-    (lambda n: print(2 * n**3), "not print it"),          # printed instead of returned
-])
+@pytest.mark.parametrize(
+    "count, hint",
+    [
+        (lambda n: n**3, "followed by an addition"),  # the multiplications only
+        (lambda n: n**2, "n multiplications and about n additions"),  # one operation per entry
+        (lambda n: 2 * n**2, "n multiplications and about n additions"),
+        (lambda n: print(2 * n**3), "not print it"),  # printed instead of returned
+    ],
+)
 def test_wrong_counts_fail_with_their_hint(count, hint, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_flop_count(count)
@@ -66,6 +71,7 @@ def test_a_blank_in_the_count_stops_with_its_own_message():
 
 # --- Step 2 -------------------------------------------------------------------------------------------
 
+
 def relu_interpolant(knots: int):
     """A one-hidden-layer ReLU network whose weights are set by hand to join the function's values at
     ``knots`` evenly spaced points with straight lines: ``knots - 1`` hidden units, no training."""
@@ -83,10 +89,18 @@ def test_the_solutions_network_passes(capsys):
     keras.utils.set_random_seed(42)
     rng = np.random.default_rng(42)
     x_train = rng.uniform(LOW, HIGH, size=(2048, 1)).astype("float32")
-    model = keras.Sequential([keras.Input(shape=(1,)),
-                              layers.Dense(64, activation="relu", kernel_initializer="he_normal",
-                                           bias_initializer=keras.initializers.RandomUniform(LOW, HIGH)),
-                              layers.Dense(1)])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(1,)),
+            layers.Dense(
+                64,
+                activation="relu",
+                kernel_initializer="he_normal",
+                bias_initializer=keras.initializers.RandomUniform(LOW, HIGH),
+            ),
+            layers.Dense(1),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse", steps_per_execution=64)
     model.fit(x_train, wiggly(x_train), epochs=25, batch_size=32, verbose=0)
     checks.check_fit(model, X_GRID, wiggly(X_GRID), bar=BAR)

@@ -1,5 +1,6 @@
 """Module 09's lab checks: the solution passes, the mistakes learners really make fail with their own hint,
 and other correct designs (loops instead of broadcasting, TensorFlow instead of NumPy) pass too."""
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -8,8 +9,8 @@ from includes.labs.checks import LabCheckFailed
 from includes.lessons.object_detection import checks
 from includes.lessons.object_detection.helpers import make_shapes_dataset
 
-
 # --- Step 1: IoU ---------------------------------------------------------------------------------------------
+
 
 def pairwise_iou(boxes_a, boxes_b):
     """The solution's answer: broadcasting."""
@@ -45,6 +46,7 @@ def unclipped_iou(boxes_a, boxes_b):
 
 def xywh_iou(boxes_a, boxes_b):
     """Wrong: the last two numbers are read as a width and a height."""
+
     def corners(boxes):
         return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1)
 
@@ -57,10 +59,13 @@ def test_iou_solution_and_a_loop_pass(capsys):
     assert "✘" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (unclipped_iou, "Clip the intersection's width and its height at 0 separately"),
-    (xywh_iou, "not (x, y, width, height)"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (unclipped_iou, "Clip the intersection's width and its height at 0 separately"),
+        (xywh_iou, "not (x, y, width, height)"),
+    ],
+)
 def test_iou_mistakes_fail_with_their_hint(wrong, hint, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_iou(wrong)
@@ -74,6 +79,7 @@ def test_iou_of_one_pair_only_fails_on_the_shape(capsys):
 
 
 # --- Step 2: decoding ----------------------------------------------------------------------------------------
+
 
 def centres_and_sizes(boxes):
     sizes = boxes[:, 2:] - boxes[:, :2]
@@ -125,10 +131,10 @@ def test_decode_solution_and_tensorflow_pass(capsys):
     assert "✘" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (decode_without_exp, "times exp of its offset"),
-    (decode_from_the_corner, "move the anchor's centre"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [(decode_without_exp, "times exp of its offset"), (decode_from_the_corner, "move the anchor's centre")],
+)
 def test_decode_mistakes_fail_with_their_hint(wrong, hint, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_decode(wrong, encode_boxes)
@@ -136,6 +142,7 @@ def test_decode_mistakes_fail_with_their_hint(wrong, hint, capsys):
 
 
 # --- Step 3: NMS ---------------------------------------------------------------------------------------------
+
 
 def nms(boxes, scores, iou_threshold):
     """The solution's answer: vectorised against the remaining boxes."""
@@ -156,7 +163,7 @@ def nms_with_a_suppressed_mask(boxes, scores, iou_threshold):
         if i in suppressed:
             continue
         keep.append(i)
-        for j in order[position + 1:]:
+        for j in order[position + 1 :]:
             if looped_iou(boxes[[i]], boxes[[j]])[0, 0] > iou_threshold:
                 suppressed.add(j)
     return np.array(keep)
@@ -188,10 +195,13 @@ def test_nms_solution_and_a_mask_pass(capsys):
     assert "✘" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (nms_unsorted, "Visit the boxes by decreasing score"),
-    (nms_threshold_reversed, "Only boxes overlapping a kept box by MORE than the threshold are duplicates"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (nms_unsorted, "Visit the boxes by decreasing score"),
+        (nms_threshold_reversed, "Only boxes overlapping a kept box by MORE than the threshold are duplicates"),
+    ],
+)
 def test_nms_mistakes_fail_with_their_hint(wrong, hint, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_nms(wrong)
@@ -223,6 +233,7 @@ def make_postprocess(class_aware=True, shift_labels=False, use_logits=False):
             kept = candidates[nms(boxes[candidates], class_scores[candidates], 0.45)]
             found.append((boxes[kept], class_scores[kept], np.full(len(kept), label + shift_labels)))
         return tuple(np.concatenate(parts) for parts in zip(*found))
+
     return postprocess
 
 
@@ -230,12 +241,21 @@ def tensorflow_postprocess(prediction):
     """Another correct answer: TensorFlow's batched, per-class NMS."""
     boxes = np.clip(decode_boxes(ANCHORS, prediction[:, :4]), 0, IMAGE_SIZE)[:, [1, 0, 3, 2]]
     probabilities = tf.nn.softmax(prediction[:, 4:])[:, 1:]
-    result = tf.image.combined_non_max_suppression(boxes[None, :, None, :].astype("float32"), probabilities[None],
-                                                   max_output_size_per_class=20, max_total_size=60,
-                                                   iou_threshold=0.45, score_threshold=0.05, clip_boxes=False)
+    result = tf.image.combined_non_max_suppression(
+        boxes[None, :, None, :].astype("float32"),
+        probabilities[None],
+        max_output_size_per_class=20,
+        max_total_size=60,
+        iou_threshold=0.45,
+        score_threshold=0.05,
+        clip_boxes=False,
+    )
     count = int(result.valid_detections[0])
-    return (result.nmsed_boxes[0, :count].numpy()[:, [1, 0, 3, 2]], result.nmsed_scores[0, :count].numpy(),
-            result.nmsed_classes[0, :count].numpy().astype(int))
+    return (
+        result.nmsed_boxes[0, :count].numpy()[:, [1, 0, 3, 2]],
+        result.nmsed_scores[0, :count].numpy(),
+        result.nmsed_classes[0, :count].numpy().astype(int),
+    )
 
 
 def test_postprocess_solution_and_tensorflow_pass(capsys):
@@ -244,11 +264,14 @@ def test_postprocess_solution_and_tensorflow_pass(capsys):
     assert "✘" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (make_postprocess(class_aware=False), "Suppress duplicates within each class only"),
-    (make_postprocess(shift_labels=True), "Column 0 of the class scores is background"),
-    (make_postprocess(use_logits=True), "Turn the class logits into probabilities with a softmax"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (make_postprocess(class_aware=False), "Suppress duplicates within each class only"),
+        (make_postprocess(shift_labels=True), "Column 0 of the class scores is background"),
+        (make_postprocess(use_logits=True), "Turn the class logits into probabilities with a softmax"),
+    ],
+)
 def test_postprocess_mistakes_fail_with_their_hint(wrong, hint, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_postprocess(wrong, ANCHORS, encode_boxes)
@@ -262,8 +285,14 @@ _, TRUE_BOXES, TRUE_LABELS = make_shapes_dataset(20, seed=3)
 
 def test_detector_passes_with_good_detections_even_with_weak_extras(capsys):
     perfect = [(boxes, np.ones(len(boxes)), labels) for boxes, labels in zip(TRUE_BOXES, TRUE_LABELS)]
-    with_extras = [(np.concatenate([boxes, boxes + 7]), np.concatenate([np.ones(len(boxes)), np.full(len(boxes), 0.1)]),
-                    np.concatenate([labels, labels])) for boxes, _, labels in perfect]
+    with_extras = [
+        (
+            np.concatenate([boxes, boxes + 7]),
+            np.concatenate([np.ones(len(boxes)), np.full(len(boxes), 0.1)]),
+            np.concatenate([labels, labels]),
+        )
+        for boxes, _, labels in perfect
+    ]
     assert checks.check_detector(perfect, TRUE_BOXES, TRUE_LABELS, bar=0.7)["mAP"] == pytest.approx(1.0)
     assert checks.check_detector(with_extras, TRUE_BOXES, TRUE_LABELS, bar=0.7)["mAP"] == pytest.approx(1.0)
     assert "✘" not in capsys.readouterr().out

@@ -1,5 +1,6 @@
 """Lab 01.5L's checks: the solution and other correct designs pass; the mistakes a learner really makes fail,
 each with the hint that names it. No technique is required: only the model's measured behaviour counts."""
+
 import math
 
 import keras
@@ -30,10 +31,16 @@ X_VAL, Y_VAL = RNG.random((64, 28, 28)).astype("float32"), RNG.integers(0, 10, 6
 def memorised():
     """A small network that learns random labels by heart: a clear gap, and dropout in its training loss."""
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(64, activation="relu"),
-                              layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(0.003), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(X_TRAIN, Y_TRAIN, validation_data=(X_VAL, Y_VAL), epochs=12, batch_size=16, verbose=0)
     return model, history
 
@@ -46,9 +53,11 @@ def solution_measure(model):
 
 def by_hand_measure(model):
     """Also right: the cross-entropy from the predicted probabilities, with NumPy."""
+
     def loss(X, y):
         probabilities = model.predict(X, verbose=0)
         return -np.mean(np.log(probabilities[np.arange(len(y)), y]))
+
     return [loss(X_TRAIN, Y_TRAIN), loss(X_VAL, Y_VAL)]
 
 
@@ -73,17 +82,28 @@ def test_the_memorised_model_really_has_a_gap(memorised):
 
 WRONG_MEASURES = {
     "the training rows twice": (
-        lambda model, history: (model.evaluate(X_TRAIN, Y_TRAIN, verbose=0)[0], model.evaluate(X_TRAIN, Y_TRAIN, verbose=0)[0]),
-        "Both numbers come from the training rows"),
+        lambda model, history: (
+            model.evaluate(X_TRAIN, Y_TRAIN, verbose=0)[0],
+            model.evaluate(X_TRAIN, Y_TRAIN, verbose=0)[0],
+        ),
+        "Both numbers come from the training rows",
+    ),
     "the history's last training loss": (
         lambda model, history: (history.history["loss"][-1], model.evaluate(X_VAL, Y_VAL, verbose=0)[0]),
-        "last epoch's training loss from the history"),
+        "last epoch's training loss from the history",
+    ),
     "swapped": (lambda model, history: solution_measure(model)[::-1], "The two numbers are swapped"),
     "the accuracy": (
-        lambda model, history: (model.evaluate(X_TRAIN, Y_TRAIN, verbose=0)[1], model.evaluate(X_VAL, Y_VAL, verbose=0)[1]),
-        "That is the accuracy, not the loss"),
-    "one number": (lambda model, history: solution_measure(model)[1] - solution_measure(model)[0],
-                   "Return the training loss and the validation loss"),
+        lambda model, history: (
+            model.evaluate(X_TRAIN, Y_TRAIN, verbose=0)[1],
+            model.evaluate(X_VAL, Y_VAL, verbose=0)[1],
+        ),
+        "That is the accuracy, not the loss",
+    ),
+    "one number": (
+        lambda model, history: solution_measure(model)[1] - solution_measure(model)[0],
+        "Return the training loss and the validation loss",
+    ),
 }
 
 
@@ -91,10 +111,22 @@ WRONG_MEASURES = {
 def test_measure_names_the_mistake(memorised, mistake, capsys):
     model, history = memorised
     wrong, hint = WRONG_MEASURES[mistake]
-    fails_with(capsys, hint, checks.check_measure, lambda candidate: wrong(candidate, history), model, X_TRAIN, Y_TRAIN, X_VAL, Y_VAL, history)
+    fails_with(
+        capsys,
+        hint,
+        checks.check_measure,
+        lambda candidate: wrong(candidate, history),
+        model,
+        X_TRAIN,
+        Y_TRAIN,
+        X_VAL,
+        Y_VAL,
+        history,
+    )
 
 
 # --- Step 2: the model ------------------------------------------------------------------------------
+
 
 def compiled(model, loss="sparse_categorical_crossentropy"):
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
@@ -102,40 +134,65 @@ def compiled(model, loss="sparse_categorical_crossentropy"):
 
 
 def solution_model():
-    return keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(),
-                             layers.Dense(512, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-3)),
-                             layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            layers.Flatten(),
+            layers.Dense(512, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-3)),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def augmented_logits_model():
     """A different design: augmentation layers, a small convolution, logits out."""
-    return keras.Sequential([keras.Input(shape=(28, 28)), layers.Reshape((28, 28, 1)),
-                             layers.RandomTranslation(0.1, 0.1), layers.Conv2D(8, 3, activation="relu"),
-                             layers.GlobalAveragePooling2D(), layers.Dense(10)])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            layers.Reshape((28, 28, 1)),
+            layers.RandomTranslation(0.1, 0.1),
+            layers.Conv2D(8, 3, activation="relu"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(10),
+        ]
+    )
 
 
 def small_adamw_model():
     """Another design: a smaller network with decoupled weight decay, and a loss object rather than a name."""
-    model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(64, activation="relu"),
-                              layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.AdamW(weight_decay=0.05),
-                  loss=keras.losses.SparseCategoricalCrossentropy())
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(weight_decay=0.05), loss=keras.losses.SparseCategoricalCrossentropy()
+    )
     return model
 
 
-@pytest.mark.parametrize("build", [
-    lambda: compiled(solution_model()),
-    lambda: compiled(augmented_logits_model(), keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
-    lambda: small_adamw_model(),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: compiled(solution_model()),
+        lambda: compiled(augmented_logits_model(), keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
+        lambda: small_adamw_model(),
+    ],
+)
 def test_classifier_accepts_other_designs(build, capsys):
     checks.check_classifier(build())
     assert "All 3 checks passed" in capsys.readouterr().out
 
 
 WRONG_MODELS = {
-    "one output unit": (lambda: compiled(keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(),
-                                                           layers.Dense(1)])), "one unit per class"),
+    "one output unit": (
+        lambda: compiled(keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(1)])),
+        "one unit per class",
+    ),
     "not compiled": (solution_model, "compile() gives the model"),
     "logits with the default loss": (lambda: compiled(augmented_logits_model()), "pass from_logits=True"),
 }
@@ -165,29 +222,35 @@ class Trained:
         right = math.exp(-self.losses[which])
         probabilities = np.full((len(y), 10), (1 - right) / 9)
         probabilities[np.arange(len(y)), y] = right
-        return (np.log(probabilities) + 3.0 if self.logits else probabilities)[:len(X)]
+        return (np.log(probabilities) + 3.0 if self.logits else probabilities)[: len(X)]
 
 
 def gap_check(model, small=False):
     checks.check_gap_closed(model, X_FIT, Y_FIT, X_HELD_OUT, Y_HELD_OUT, small=small)
 
 
-@pytest.mark.parametrize("model", [
-    Trained(0.25, 0.48),                # the solution's figures: L2, dropout and early stopping
-    Trained(0.31, 0.52, logits=True),   # early stopping alone, a model that ends in logits
-    Trained(0.50, 0.53),                # a strong penalty that still learns enough
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        Trained(0.25, 0.48),  # the solution's figures: L2, dropout and early stopping
+        Trained(0.31, 0.52, logits=True),  # early stopping alone, a model that ends in logits
+        Trained(0.50, 0.53),  # a strong penalty that still learns enough
+    ],
+)
 def test_gap_closed_accepts_any_technique(model, capsys):
     gap_check(model)
     assert "All 3 checks passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("model, hint", [
-    (Trained(0.11, 0.92), "Regularize more"),             # no regularization at all
-    (Trained(0.62, 0.69), "the model underfits"),         # a penalty so strong the model underfits
-    (Trained(math.log(10), math.log(10)), "Training failed"),  # predicts the class prior: learned nothing
-    (Trained(0.15, 0.62), "Regularize more"),             # too little regularization: both bars missed
-])
+@pytest.mark.parametrize(
+    "model, hint",
+    [
+        (Trained(0.11, 0.92), "Regularize more"),  # no regularization at all
+        (Trained(0.62, 0.69), "the model underfits"),  # a penalty so strong the model underfits
+        (Trained(math.log(10), math.log(10)), "Training failed"),  # predicts the class prior: learned nothing
+        (Trained(0.15, 0.62), "Regularize more"),  # too little regularization: both bars missed
+    ],
+)
 def test_gap_closed_names_the_mistake(model, hint, capsys):
     fails_with(capsys, hint, gap_check, model)
 
@@ -212,8 +275,9 @@ def test_gap_closed_with_a_real_keras_model(capsys):
     X = rng.normal(0, 0.1, (400, 28, 28)).astype("float32")
     X[np.arange(400), y, :] += 1.0  # the class is a bright row of pixels: easy to learn, nothing to memorise
     model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dropout(0.2), layers.Dense(10)])
-    model.compile(optimizer=keras.optimizers.Adam(0.01),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     model.fit(X[:200], y[:200], epochs=20, batch_size=32, verbose=0)
     checks.check_gap_closed(model, X[:200], y[:200], X[200:], y[200:], small=False)
     assert "All 3 checks passed" in capsys.readouterr().out

@@ -1,13 +1,14 @@
 """Module 07's lab checks pass on a right answer and fail on a wrong one (tiny stand-in backbones)."""
+
 import keras
 import matplotlib
 import numpy as np
 import pytest
 from keras import layers
 
-from includes.lessons.transfer_learning import helpers as transfer
 from includes.labs.checks import LabCheckFailed
 from includes.lessons.transfer_learning import checks
+from includes.lessons.transfer_learning import helpers as transfer
 
 matplotlib.use("Agg")
 
@@ -44,8 +45,9 @@ def head_model(base, units=1, activation=None, extra_dense=False, functional=Fal
 
 
 def compile_model(model, learning_rate, from_logits=True):
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss=keras.losses.BinaryCrossentropy(from_logits=from_logits))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate), loss=keras.losses.BinaryCrossentropy(from_logits=from_logits)
+    )
     return model
 
 
@@ -67,34 +69,43 @@ def test_frozen_backbone_layer_by_layer_is_also_right():
     checks.check_frozen_backbone(base, IMAGE, FEATURES)
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda: (tiny_backbone(), IMAGE, FEATURES), "`trainable` attribute"),  # not frozen
-    (lambda: (frozen_backbone(), (16, 16, 3), FEATURES), "shape of the images"),  # default input size
-    (lambda: (frozen_backbone(), IMAGE, (1000,)), "include the top layers"),  # include_top=True
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda: (tiny_backbone(), IMAGE, FEATURES), "`trainable` attribute"),  # not frozen
+        (lambda: (frozen_backbone(), (16, 16, 3), FEATURES), "shape of the images"),  # default input size
+        (lambda: (frozen_backbone(), IMAGE, (1000,)), "include the top layers"),  # include_top=True
+    ],
+)
 def test_frozen_backbone_wrong(wrong, hint, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_frozen_backbone(*wrong())
     assert hint in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("head, from_logits", [
-    (dict(), True),  # the solution: a logit and from_logits=True
-    (dict(activation="sigmoid"), False),  # a sigmoid unit and the loss's default
-    (dict(extra_dense=True), True),  # a hidden Dense layer in the head
-    (dict(functional=True, activation="sigmoid"), False),  # functional API
-])
+@pytest.mark.parametrize(
+    "head, from_logits",
+    [
+        (dict(), True),  # the solution: a logit and from_logits=True
+        (dict(activation="sigmoid"), False),  # a sigmoid unit and the loss's default
+        (dict(extra_dense=True), True),  # a hidden Dense layer in the head
+        (dict(functional=True, activation="sigmoid"), False),  # functional API
+    ],
+)
 def test_frozen_model_right(head, from_logits, capsys):
     base = frozen_backbone()
     checks.check_frozen_model(compile_model(head_model(base, **head), 1e-3, from_logits), base, IMAGE)
     assert "✘" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("head, from_logits, hint", [
-    (dict(units=2), True, "Two classes need one output"),  # one unit per class
-    (dict(activation="sigmoid"), True, "end without activation and pass from_logits=True"),  # sigmoid + logits
-    (dict(), False, "end without activation and pass from_logits=True"),  # logit + default loss
-])
+@pytest.mark.parametrize(
+    "head, from_logits, hint",
+    [
+        (dict(units=2), True, "Two classes need one output"),  # one unit per class
+        (dict(activation="sigmoid"), True, "end without activation and pass from_logits=True"),  # sigmoid + logits
+        (dict(), False, "end without activation and pass from_logits=True"),  # logit + default loss
+    ],
+)
 def test_frozen_model_wrong_head(head, from_logits, hint, capsys):
     base = frozen_backbone()
     with pytest.raises(LabCheckFailed):
@@ -131,14 +142,17 @@ def test_fine_tuning_right(start, sigmoid, capsys):
     assert "✘" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mistake, hint", [
-    ("not_recompiled", "take effect at the next compile"),
-    ("large_rate", "take effect at the next compile"),
-    ("batchnorm", "Keep every BatchNormalization layer frozen"),
-    ("all_layers", "at 'block_13_expand' or higher"),
-    ("still_frozen", "Make the backbone trainable again"),
-    ("wrong_loss", "same loss as in step 2"),
-])
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        ("not_recompiled", "take effect at the next compile"),
+        ("large_rate", "take effect at the next compile"),
+        ("batchnorm", "Keep every BatchNormalization layer frozen"),
+        ("all_layers", "at 'block_13_expand' or higher"),
+        ("still_frozen", "Make the backbone trainable again"),
+        ("wrong_loss", "same loss as in step 2"),
+    ],
+)
 def test_fine_tuning_wrong(mistake, hint, capsys):
     base = frozen_backbone()
     model = compile_model(head_model(base), 1e-3)
@@ -164,7 +178,7 @@ def test_fine_tuning_after_freezing_layer_by_layer(capsys):
         layer.trainable = False
     model = compile_model(head_model(base), 1e-3)
     base.trainable = True  # the learner thinks this unfreezes everything
-    for layer in base.layers[:[layer.name for layer in base.layers].index("block_13_expand")]:
+    for layer in base.layers[: [layer.name for layer in base.layers].index("block_13_expand")]:
         layer.trainable = False
     compile_model(model, 1e-5)
     with pytest.raises(LabCheckFailed):
@@ -217,8 +231,11 @@ def test_weights_fall_back_to_random_start(monkeypatch, capsys):
 def test_weights_say_when_they_are_a_standin(monkeypatch):
     import includes.data as datasets
 
-    monkeypatch.setattr(datasets, "install_mobilenet_v2_weights",
-                        lambda: datasets.PretrainedWeights("imagenet", True, "STAND-IN for tests", "x.h5"))
+    monkeypatch.setattr(
+        datasets,
+        "install_mobilenet_v2_weights",
+        lambda: datasets.PretrainedWeights("imagenet", True, "STAND-IN for tests", "x.h5"),
+    )
     chosen = transfer.mobilenet_v2_weights(verbose=False)
     assert chosen.weights == "imagenet" and chosen.pretrained and chosen.standin
     assert "STAND-IN" in chosen.description

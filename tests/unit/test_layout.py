@@ -1,5 +1,6 @@
 """The layout a newcomer relies on: one room per module, named like its notebook folder, and imports
 that only point the way the wings are stacked (see includes/README.md)."""
+
 from __future__ import annotations
 
 import ast
@@ -12,8 +13,9 @@ from includes.settings import REPO_ROOT
 
 INCLUDES = REPO_ROOT / "includes"
 LESSONS = INCLUDES / "lessons"
-MODULE_FOLDERS = sorted(path for path in (REPO_ROOT / "notebooks").iterdir()
-                        if path.is_dir() and re.match(r"^\d\d_", path.name))
+MODULE_FOLDERS = sorted(
+    path for path in (REPO_ROOT / "notebooks").iterdir() if path.is_dir() and re.match(r"^\d\d_", path.name)
+)
 ROOMS = sorted(path for path in LESSONS.iterdir() if (path / "__init__.py").exists())
 
 # What each wing may import from the rest of the package: nothing points back up or sideways.
@@ -30,9 +32,11 @@ ALLOWED = {
 def test_every_module_folder_has_its_room_and_every_room_a_module():
     topics = {folder.name.split("_", 1)[1] for folder in MODULE_FOLDERS}
     rooms = {room.name for room in ROOMS}
-    assert topics == rooms, (f"notebooks/NN_<topic>/ and includes/lessons/<topic>/ must match: "
-                             f"folders without a room {sorted(topics - rooms)}, rooms without a folder "
-                             f"{sorted(rooms - topics)}")
+    assert topics == rooms, (
+        f"notebooks/NN_<topic>/ and includes/lessons/<topic>/ must match: "
+        f"folders without a room {sorted(topics - rooms)}, rooms without a folder "
+        f"{sorted(rooms - topics)}"
+    )
 
 
 @pytest.mark.parametrize("room", ROOMS, ids=lambda p: p.name)
@@ -40,7 +44,8 @@ def test_a_room_holds_helpers_and_checks_only(room):
     modules = {path.name for path in room.glob("*.py")} - {"__init__.py"}
     assert modules, f"includes/lessons/{room.name}/ is empty"
     assert all(name == "helpers.py" or name.endswith("checks.py") for name in modules), (
-        f"includes/lessons/{room.name}/ should hold helpers.py and checks.py, found {sorted(modules)}")
+        f"includes/lessons/{room.name}/ should hold helpers.py and checks.py, found {sorted(modules)}"
+    )
 
 
 def test_the_data_catalogue_holds_no_code():
@@ -76,8 +81,9 @@ def _course_imports(path: Path) -> list[tuple[str, str]]:
     return found
 
 
-PACKAGE_MODULES = sorted(path for path in INCLUDES.rglob("*.py") if path.parent != INCLUDES
-                         or path.name == "settings.py")
+PACKAGE_MODULES = sorted(
+    path for path in INCLUDES.rglob("*.py") if path.parent != INCLUDES or path.name == "settings.py"
+)
 
 
 @pytest.mark.parametrize("path", PACKAGE_MODULES, ids=lambda p: str(p.relative_to(INCLUDES)))
@@ -86,15 +92,18 @@ def test_imports_follow_the_wings(path):
     if path.name == "settings.py" and wing == "settings":
         tree = ast.parse(path.read_text())
         top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
-        assert not any(getattr(node, "level", 0) or (getattr(node, "module", "") or "").startswith("includes")
-                       for node in top_level), "includes/settings.py must import nothing of the course at load"
+        assert not any(
+            getattr(node, "level", 0) or (getattr(node, "module", "") or "").startswith("includes")
+            for node in top_level
+        ), "includes/settings.py must import nothing of the course at load"
         return
     wrong = [f"includes.{target}" for target, _ in _course_imports(path) if target not in ALLOWED[wing]]
     assert not wrong, f"{path.relative_to(REPO_ROOT)} ({wing}) imports {wrong}: see includes/README.md"
     if wing == "lessons":
         room = path.relative_to(LESSONS).parts[0]
-        other = [f"includes.lessons.{r}" for target, r in _course_imports(path)
-                 if target == "lessons" and r and r != room]
+        other = [
+            f"includes.lessons.{r}" for target, r in _course_imports(path) if target == "lessons" and r and r != room
+        ]
         assert not other, f"{path.relative_to(REPO_ROOT)} imports another module's room {other}"
 
 
@@ -105,5 +114,7 @@ CHECK_MODULES = sorted(LESSONS.glob("*/*checks.py"))
 def test_checks_run_learner_code_only_through_the_one_runner(path):
     """An `except` in a check module could swallow a blank; attempt()/value_or() let it through."""
     handlers = [node.lineno for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.ExceptHandler)]
-    assert not handlers, (f"{path.relative_to(REPO_ROOT)} catches exceptions itself (lines {handlers}): "
-                          "run the learner's code through includes.labs.checks.attempt() or value_or()")
+    assert not handlers, (
+        f"{path.relative_to(REPO_ROOT)} catches exceptions itself (lines {handlers}): "
+        "run the learner's code through includes.labs.checks.attempt() or value_or()"
+    )

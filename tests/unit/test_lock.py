@@ -8,6 +8,7 @@ is locked at its version, and the lock was regenerated after course.in last chan
 cannot prove offline: that each pinned version has a wheel for the platform on the index
 (`make lock` asks uv, online, for that).
 """
+
 from __future__ import annotations
 
 import functools
@@ -27,12 +28,24 @@ PINS = REQUIREMENTS / "course.in"
 OVERRIDES = REQUIREMENTS / "overrides.txt"
 
 PLATFORMS = {
-    "linux-x86_64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64",
-                     "os_name": "posix"},
-    "linux-aarch64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "aarch64",
-                      "os_name": "posix"},
-    "macos-arm64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64",
-                    "os_name": "posix"},
+    "linux-x86_64": {
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "platform_machine": "x86_64",
+        "os_name": "posix",
+    },
+    "linux-aarch64": {
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "platform_machine": "aarch64",
+        "os_name": "posix",
+    },
+    "macos-arm64": {
+        "sys_platform": "darwin",
+        "platform_system": "Darwin",
+        "platform_machine": "arm64",
+        "os_name": "posix",
+    },
 }
 # The oldest and a recent Python 3.11 the course supports (requires-python >=3.11.5,<3.12).
 PYTHONS = ("3.11.5", "3.11.13")
@@ -40,13 +53,18 @@ PYTHONS = ("3.11.5", "3.11.13")
 
 def environment(platform: str, python: str) -> dict[str, str]:
     env = default_environment()
-    env.update(PLATFORMS[platform], python_version="3.11", python_full_version=python,
-               implementation_name="cpython", platform_python_implementation="CPython",
-               implementation_version=python)
+    env.update(
+        PLATFORMS[platform],
+        python_version="3.11",
+        python_full_version=python,
+        implementation_name="cpython",
+        platform_python_implementation="CPython",
+        implementation_version=python,
+    )
     return env
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def requirement_lines(path) -> tuple[Requirement, ...]:
     lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
     return tuple(Requirement(line) for line in lines if line)
@@ -86,14 +104,17 @@ def test_every_direct_pin_of_course_in_is_locked_at_its_version(platform, python
     locked = {name: pinned_version(reqs[0]) for name, reqs in selected(LOCK, env).items()}
     for name, requirements in selected(PINS, env).items():
         wanted = pinned_version(requirements[0])
-        assert locked.get(name) == wanted, f"{platform}: course.in pins {name}=={wanted}, the lock has {locked.get(name)}"
+        assert locked.get(name) == wanted, (
+            f"{platform}: course.in pins {name}=={wanted}, the lock has {locked.get(name)}"
+        )
 
 
 @pytest.mark.parametrize("python", PYTHONS)
 def test_macos_gets_no_linux_only_builds(python):
     chosen = selected(LOCK, environment("macos-arm64", python))
-    local_versions = [f"{name}=={pinned_version(reqs[0])}" for name, reqs in chosen.items()
-                      if "+" in pinned_version(reqs[0])]
+    local_versions = [
+        f"{name}=={pinned_version(reqs[0])}" for name, reqs in chosen.items() if "+" in pinned_version(reqs[0])
+    ]
     assert local_versions == [], "macOS wheels carry no local version such as +cpu"
     assert "tensorflow-cpu" not in chosen and pinned_version(chosen["tensorflow"][0])
     assert pinned_version(chosen["torch"][0]) == "2.13.0"
@@ -120,7 +141,9 @@ def test_the_lock_was_regenerated_after_course_in_changed():
 
 def test_unsupported_pythons_and_platforms_are_left_out_rather_than_half_locked():
     # Python 3.12 and Windows get nothing from the lock, so nothing half-resolved installs there.
-    for env in (environment("linux-x86_64", "3.12.1"),
-                {**environment("linux-x86_64", "3.11.9"), "sys_platform": "win32", "platform_machine": "AMD64"}):
+    for env in (
+        environment("linux-x86_64", "3.12.1"),
+        {**environment("linux-x86_64", "3.11.9"), "sys_platform": "win32", "platform_machine": "AMD64"},
+    ):
         chosen = selected(LOCK, env)
         assert set(chosen) <= {"setuptools"}, sorted(chosen)[:5]

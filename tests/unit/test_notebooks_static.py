@@ -1,4 +1,5 @@
 """Rules every committed notebook follows, checked without running it."""
+
 import json
 import re
 from pathlib import Path
@@ -44,10 +45,11 @@ def test_setup_name_matches_the_file_name(path):
     """The name a notebook gives setup_course() is its identity (working folder, MLflow experiment):
     it must be its file name, so nothing else has to restate it."""
     found = re.search(r"setup_course\(\s*[\"']([^\"']+)[\"']", source(code_cells(path)[0]))
-    assert found, f"{path.name}: the first code cell should call setup_course(\"<number> <title>\")"
+    assert found, f'{path.name}: the first code cell should call setup_course("<number> <title>")'
     assert _identity_key(found.group(1)) == _identity_key(path.stem), (
         f"{path.name}: setup_course({found.group(1)!r}) should name the notebook as its file does "
-        f"(for example {path.stem.replace('_', ' ', 1).replace('_', ' ')!r})")
+        f"(for example {path.stem.replace('_', ' ', 1).replace('_', ' ')!r})"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -56,10 +58,17 @@ def test_downloads_nothing_itself(path):
     assert not offenders, f"{path.name}: fetch data through the data layer (includes.data), not in the notebook"
 
 
+# About a screen. Measured in ruff's layout, which puts each argument of a call that does not fit one line on a
+# line of its own: the 40 hand-wrapped lines this limit was before formatting are up to 53 now (04.3's DDP function).
+MAX_CELL_LINES = 55
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_cells_stay_short(path):
-    long_cells = [index for index, cell in enumerate(code_cells(path)) if len(source(cell).splitlines()) > 40]
-    assert not long_cells, f"{path.name}: code cells {long_cells} are over 40 lines; split them"
+    long_cells = [
+        index for index, cell in enumerate(code_cells(path)) if len(source(cell).splitlines()) > MAX_CELL_LINES
+    ]
+    assert not long_cells, f"{path.name}: code cells {long_cells} are over {MAX_CELL_LINES} lines; split them"
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,8 +94,12 @@ UNESCAPED_MONEY = re.compile(r"(?<!\\)\$(?=\d{1,3}(?:,\d{3})+|\d+k\b)")
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_amounts_of_money_are_not_read_as_maths(path):
-    markdown = ["".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]
-                if cell["cell_type"] == "markdown"]
-    found = [match.group(0) + text[match.end():match.end() + 8]
-             for text in markdown for match in UNESCAPED_MONEY.finditer(text)]
+    markdown = [
+        "".join(cell["source"]) for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "markdown"
+    ]
+    found = [
+        match.group(0) + text[match.end() : match.end() + 8]
+        for text in markdown
+        for match in UNESCAPED_MONEY.finditer(text)
+    ]
     assert not found, f"escape the dollar sign of {found} as \\$ so it is not read as the start of maths"

@@ -1,7 +1,7 @@
 """EpochProgress: one bar per fit, and how long each epoch took."""
-import numpy as np
 
 import keras
+import numpy as np
 
 from includes.common.progress import EpochProgress
 

@@ -1,4 +1,5 @@
 """Resetting the course removes what notebooks wrote, and running again starts clean."""
+
 import mlflow
 
 from includes.setup import paths, tracking

@@ -1,6 +1,7 @@
 """A real local SparkSession from includes, and the MLflow lab's checks on real runs, DataFrames and a real
 model server: each check passes on the solution's answer and on another correct design, and fails with its
 own hint on the mistakes a learner would really make."""
+
 import json
 import urllib.request
 
@@ -69,12 +70,21 @@ def test_runs_logged(experiment, capsys):
     capsys.readouterr()
 
 
-@pytest.mark.parametrize("mistake, log, expected", [
-    ("metric named rmse", lambda units: (mlflow.log_param("hidden_units", units), mlflow.log_metric("rmse", 0.5)),
-     "No run logs a metric named 'val_rmse'"),
-    ("parameter named units", lambda units: (mlflow.log_param("units", units), mlflow.log_metric("val_rmse", 0.5)),
-     "No run logs a parameter named 'hidden_units'"),
-])
+@pytest.mark.parametrize(
+    "mistake, log, expected",
+    [
+        (
+            "metric named rmse",
+            lambda units: (mlflow.log_param("hidden_units", units), mlflow.log_metric("rmse", 0.5)),
+            "No run logs a metric named 'val_rmse'",
+        ),
+        (
+            "parameter named units",
+            lambda units: (mlflow.log_param("units", units), mlflow.log_metric("val_rmse", 0.5)),
+            "No run logs a parameter named 'hidden_units'",
+        ),
+    ],
+)
 def test_runs_logged_fails_on_wrong_names(monkeypatch, tmp_path, capsys, mistake, log, expected):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     configure_tracking(tmp_path)
@@ -150,6 +160,7 @@ def test_registered_champion(experiment, capsys):
 
 # --- Step 5: the REST request, against a real `mlflow models serve` -----------------------------------------
 
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from sklearn.linear_model import LinearRegression
@@ -189,25 +200,42 @@ def test_rest_scoring_passes_on_correct_requests(server, request_rows, capsys):
     assert "All 3 checks passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mistake, request_rows, expected", [
-    ("rows without a layout key",
-     lambda url, frame: requests.post(f"{url}/invocations", json=frame.to_dict(orient="split")).json(),
-     "The server refused the body"),
-    ("rows without a layout key, raise_for_status",
-     lambda url, frame: requests.post(f"{url}/invocations", data=frame.to_json(orient="split"),
-                                      headers={"Content-Type": "application/json"}).raise_for_status(),
-     "wrap the rows in a key that names their layout"),
-    ("no /invocations path",
-     lambda url, frame: requests.post(url, json={"dataframe_split": frame.to_dict(orient="split")}).raise_for_status(),
-     "POST to f'{url}/invocations'"),
-    ("the whole answer returned",
-     lambda url, frame: requests.post(f"{url}/invocations",
-                                      json={"dataframe_split": frame.to_dict(orient="split")}).json(),
-     "return response.json()['predictions']"),
-    ("only the first row sent",
-     lambda url, frame: solution_request(url, frame.head(1)),
-     "one prediction per row sent"),
-])
+@pytest.mark.parametrize(
+    "mistake, request_rows, expected",
+    [
+        (
+            "rows without a layout key",
+            lambda url, frame: requests.post(f"{url}/invocations", json=frame.to_dict(orient="split")).json(),
+            "The server refused the body",
+        ),
+        (
+            "rows without a layout key, raise_for_status",
+            lambda url, frame: requests.post(
+                f"{url}/invocations", data=frame.to_json(orient="split"), headers={"Content-Type": "application/json"}
+            ).raise_for_status(),
+            "wrap the rows in a key that names their layout",
+        ),
+        (
+            "no /invocations path",
+            lambda url, frame: requests.post(
+                url, json={"dataframe_split": frame.to_dict(orient="split")}
+            ).raise_for_status(),
+            "POST to f'{url}/invocations'",
+        ),
+        (
+            "the whole answer returned",
+            lambda url, frame: requests.post(
+                f"{url}/invocations", json={"dataframe_split": frame.to_dict(orient="split")}
+            ).json(),
+            "return response.json()['predictions']",
+        ),
+        (
+            "only the first row sent",
+            lambda url, frame: solution_request(url, frame.head(1)),
+            "one prediction per row sent",
+        ),
+    ],
+)
 def test_rest_scoring_fails_on_plausible_mistakes(server, mistake, request_rows, expected, capsys):
     url, rows, predictions = server
     with pytest.raises(LabCheckFailed):

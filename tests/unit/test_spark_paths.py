@@ -4,6 +4,7 @@ A path without a scheme resolves against the cluster's default filesystem (DBFS 
 YARN): it works on a laptop and breaks on the first cluster. Under the tests Spark's default filesystem is one
 that does not exist, so such a path fails at its first read.
 """
+
 from pathlib import Path
 
 import pytest
@@ -64,8 +65,7 @@ def test_a_uri_that_already_has_a_scheme_is_left_alone(on_databricks):
 
 
 def test_course_spark_uri_reads_naturally_in_a_notebook(on_databricks, tmp_path):
-    course = Course(notebook="04.1 Petastorm", user="ada", home=tmp_path, work_dir=Path("/dbfs/tmp/x"),
-                    small=True)
+    course = Course(notebook="04.1 Petastorm", user="ada", home=tmp_path, work_dir=Path("/dbfs/tmp/x"), small=True)
     assert course.spark_uri(course.work_dir / "parquet") == "dbfs:/tmp/x/parquet"
     assert course.spark_uri(course.work_dir / "parquet", petastorm=True) == "file:///dbfs/tmp/x/parquet"
 

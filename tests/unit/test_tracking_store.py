@@ -1,4 +1,5 @@
 """A real MLflow SQLite store: experiments are created once and reused on re-runs."""
+
 import mlflow
 
 from includes.setup import tracking

@@ -1,4 +1,6 @@
-"""includes.lessons.hyperopt.helpers on a real MLflow store and real (tiny) Keras training: nested runs, failures, leaderboard."""
+"""includes.lessons.hyperopt.helpers on a real MLflow store and real (tiny) Keras training:
+nested runs, failures, leaderboard."""
+
 import math
 
 import mlflow
@@ -18,10 +20,19 @@ SPACE = {
     "width": scope.int(hp.quniform("width", 4, 8, 4)),
     "depth": scope.int(hp.quniform("depth", 1, 2, 1)),
     "activation": hp.choice("activation", ["relu", "tanh"]),
-    "optimizer": hp.choice("optimizer", [{"name": "adam"}, {"name": "sgd", "momentum": hp.uniform("momentum", 0, 0.9)}]),
+    "optimizer": hp.choice(
+        "optimizer", [{"name": "adam"}, {"name": "sgd", "momentum": hp.uniform("momentum", 0, 0.9)}]
+    ),
 }
 ADAM_POINT = {"learning_rate": 0.01, "width": 8.0, "depth": 1.0, "activation": 0, "optimizer": 0}
-DIVERGING_POINT = {"learning_rate": 1000.0, "width": 8.0, "depth": 2.0, "activation": 0, "optimizer": 1, "momentum": 0.99}
+DIVERGING_POINT = {
+    "learning_rate": 1000.0,
+    "width": 8.0,
+    "depth": 2.0,
+    "activation": 0,
+    "optimizer": 1,
+    "momentum": 0.99,
+}
 
 
 @pytest.fixture
@@ -40,10 +51,21 @@ def data():
 
 
 def test_flatten_lifts_the_chosen_option_and_makes_sizes_ints():
-    params = {"learning_rate": 0.01, "width": 64.0, "depth": 2.0, "activation": "relu",
-              "optimizer": {"name": "sgd", "momentum": 0.9}}
-    assert tuning.flatten(params) == {"learning_rate": 0.01, "width": 64, "depth": 2, "activation": "relu",
-                                      "optimizer": "sgd", "momentum": 0.9}
+    params = {
+        "learning_rate": 0.01,
+        "width": 64.0,
+        "depth": 2.0,
+        "activation": "relu",
+        "optimizer": {"name": "sgd", "momentum": 0.9},
+    }
+    assert tuning.flatten(params) == {
+        "learning_rate": 0.01,
+        "width": 64,
+        "depth": 2,
+        "activation": "relu",
+        "optimizer": "sgd",
+        "momentum": 0.9,
+    }
     assert tuning.flatten({"optimizer": {"name": "adam"}}) == {"optimizer": "adam"}
 
 
@@ -66,8 +88,15 @@ def test_train_and_score_is_reproducible(data):
 def test_trials_starting_from_runs_given_points_first_in_a_conditional_space():
     trials = tuning.trials_starting_from([ADAM_POINT, DIVERGING_POINT], SPACE)
     # Hyperopt's own generate_trials_to_calculate would make TPE fail here with KeyError: 'momentum'.
-    fmin(lambda params: params["learning_rate"], SPACE, algo=tpe.suggest, max_evals=5, trials=trials,
-         rstate=np.random.default_rng(0), show_progressbar=False)
+    fmin(
+        lambda params: params["learning_rate"],
+        SPACE,
+        algo=tpe.suggest,
+        max_evals=5,
+        trials=trials,
+        rstate=np.random.default_rng(0),
+        show_progressbar=False,
+    )
     assert len(trials.trials) == 5
     assert trials.trials[0]["misc"]["vals"]["learning_rate"] == [0.01]
     assert trials.trials[0]["misc"]["vals"]["momentum"] == []
@@ -82,8 +111,9 @@ def demo_objective(data, experiment_id, epochs=2):
 
     def objective(params, parent_run_id):
         config = tuning.flatten(params)
-        with mlflow.start_run(experiment_id=experiment_id, parent_run_id=parent_run_id, nested=True,
-                              tags={tuning.TAG: tuning.TRIAL}) as run:
+        with mlflow.start_run(
+            experiment_id=experiment_id, parent_run_id=parent_run_id, nested=True, tags={tuning.TAG: tuning.TRIAL}
+        ) as run:
             mlflow.log_params(config)
             keras.utils.set_random_seed(0)
             model = tuning.build_model(config, data.X_train)
@@ -107,8 +137,15 @@ def test_search_summary_and_trial_runs_of_a_search_with_a_failure(experiment, da
     with mlflow.start_run(run_name="search") as parent:
         objective = partial(demo_objective(data, experiment), parent_run_id=parent.info.run_id)
         trials = tuning.trials_starting_from([ADAM_POINT, DIVERGING_POINT], SPACE)
-        fmin(objective, SPACE, algo=tpe.suggest, max_evals=3, trials=trials, show_progressbar=False,
-             rstate=np.random.default_rng(0))
+        fmin(
+            objective,
+            SPACE,
+            algo=tpe.suggest,
+            max_evals=3,
+            trials=trials,
+            show_progressbar=False,
+            rstate=np.random.default_rng(0),
+        )
         best = tuning.log_search_summary(trials.results, "unit test")
     ok, failed, drawn = trials.results
     assert ok["status"] == STATUS_OK and ok["loss"] > 0 and ok["config"]["optimizer"] == "adam"
@@ -128,8 +165,10 @@ def test_search_summary_and_trial_runs_of_a_search_with_a_failure(experiment, da
 
 
 def _search(experiment_id, name, val_rmse, user="ada", monkeypatch=None):
-    results = [{"status": "ok", "loss": val_rmse, "config": {"width": 8}},
-               {"status": "fail", "failure": "boom", "config": {"width": 16}}]
+    results = [
+        {"status": "ok", "loss": val_rmse, "config": {"width": 8}},
+        {"status": "fail", "failure": "boom", "config": {"width": 16}},
+    ]
     monkeypatch.setenv("COURSE_USER", user)  # the learner the entry on the class leaderboard names
     with mlflow.start_run(experiment_id=experiment_id, run_name=name):
         tuning.log_search_summary(results, "unit test")
@@ -173,9 +212,11 @@ def test_a_learner_who_cannot_post_is_told_so_and_still_sees_their_searches(expe
 
 
 def test_results_table_and_best_result():
-    results = [{"status": "ok", "loss": 0.8, "config": {"width": 8}},
-               {"status": "fail", "failure": "diverged", "config": {"width": 16}},
-               {"status": "ok", "loss": 0.6, "config": {"width": 32}}]
+    results = [
+        {"status": "ok", "loss": 0.8, "config": {"width": 8}},
+        {"status": "fail", "failure": "diverged", "config": {"width": 16}},
+        {"status": "ok", "loss": 0.6, "config": {"width": 32}},
+    ]
     table = tuning.results_table(results)
     assert list(table["width"]) == [8, 16, 32]
     assert list(table["status"]) == ["ok", "fail", "ok"]
@@ -189,8 +230,12 @@ def test_results_table_and_best_result():
 def test_most_at_once_counts_overlapping_runs():
     at = pd.Timestamp("2026-01-01", tz="UTC")
     seconds = pd.Timedelta(seconds=1)
-    runs = pd.DataFrame({"start_time": [at, at + seconds, at + 5 * seconds],
-                         "end_time": [at + 3 * seconds, at + 4 * seconds, at + 6 * seconds]})
+    runs = pd.DataFrame(
+        {
+            "start_time": [at, at + seconds, at + 5 * seconds],
+            "end_time": [at + 3 * seconds, at + 4 * seconds, at + 6 * seconds],
+        }
+    )
     assert tuning.most_at_once(runs) == 2
     one_after_another = pd.DataFrame({"start_time": [at, at + seconds], "end_time": [at + seconds, at + 2 * seconds]})
     assert tuning.most_at_once(one_after_another) == 1

@@ -5,6 +5,7 @@ A.1 looks inside the pretrained MobileNetV2 instead and needs none of this.
 The lesson-specific code (saliency maps, test-time augmentation, the Inception
 module) stays in the notebooks; only what several of them repeat lives here.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,7 @@ def fashion_images(small: bool | None = None):
     from includes.data import load_fashion_mnist
 
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(small=small)
-    return ((to_cnn_input(x_train), y_train.astype("int64")),
-            (to_cnn_input(x_test), y_test.astype("int64")))
+    return ((to_cnn_input(x_train), y_train.astype("int64")), (to_cnn_input(x_test), y_test.astype("int64")))
 
 
 def to_cnn_input(images) -> np.ndarray:
@@ -29,8 +29,13 @@ def to_cnn_input(images) -> np.ndarray:
     return (images.astype("float32") / 255.0)[..., np.newaxis]
 
 
-def small_cnn(num_classes: int = 10, filters: tuple[int, int] = (16, 32), dense: int = 64,
-              input_shape: tuple[int, int, int] = (28, 28, 1), learning_rate: float = 0.001):
+def small_cnn(
+    num_classes: int = 10,
+    filters: tuple[int, int] = (16, 32),
+    dense: int = 64,
+    input_shape: tuple[int, int, int] = (28, 28, 1),
+    learning_rate: float = 0.001,
+):
     """A compiled two-block CNN that outputs logits (``from_logits=True`` loss).
 
     Its layers are named ``conv1``, ``conv2`` and ``logits``, so a notebook can reach inside it by name.
@@ -38,19 +43,24 @@ def small_cnn(num_classes: int = 10, filters: tuple[int, int] = (16, 32), dense:
     import keras
     from keras import layers
 
-    model = keras.Sequential([
-        keras.Input(shape=input_shape),
-        layers.Conv2D(filters[0], 3, activation="relu", padding="same", name="conv1"),
-        layers.MaxPooling2D(name="pool1"),
-        layers.Conv2D(filters[1], 3, activation="relu", padding="same", name="conv2"),
-        layers.MaxPooling2D(name="pool2"),
-        layers.Flatten(name="flatten"),
-        layers.Dense(dense, activation="relu", name="dense"),
-        layers.Dense(num_classes, name="logits"),
-    ], name="small_cnn")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            layers.Conv2D(filters[0], 3, activation="relu", padding="same", name="conv1"),
+            layers.MaxPooling2D(name="pool1"),
+            layers.Conv2D(filters[1], 3, activation="relu", padding="same", name="conv2"),
+            layers.MaxPooling2D(name="pool2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(dense, activation="relu", name="dense"),
+            layers.Dense(num_classes, name="logits"),
+        ],
+        name="small_cnn",
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     return model
 
 

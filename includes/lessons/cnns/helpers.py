@@ -6,6 +6,7 @@ every ``keras.models.load_model`` it calls is recorded in a log file, so a noteb
 loaded the model (a Python worker's own counters are invisible to the driver; a file in the working folder
 is not). The UDF itself calls plain Keras.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -13,8 +14,8 @@ import io
 import os
 import socket
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -123,6 +124,7 @@ def imagenet_mobilenet_v2(timeout_seconds: float = 10.0):
         reason = str(error).split(" -- ")[-1][:120]
         model = keras.applications.MobileNetV2(weights=None)
         return model, PretrainedWeights(
-            None, False, f"random weights: the ImageNet weights could not be downloaded ({reason})")
+            None, False, f"random weights: the ImageNet weights could not be downloaded ({reason})"
+        )
     finally:
         socket.setdefaulttimeout(previous)

@@ -5,6 +5,7 @@ gradient step and the sharded Petastorm reader are written out in the notebooks.
 Petastorm's Parquet layout (04.1 shows its source), the batch-to-(x, y) map the workers import, and the
 weight fingerprint that lets a notebook compare the workers' copies of the model.
 """
+
 from __future__ import annotations
 
 
@@ -38,8 +39,9 @@ def write_for_petastorm(spark, X, y, uri: str):
     from pyspark.sql import functions as F
 
     frame = spark.createDataFrame(X.assign(label=y))
-    frame = frame.select(F.array(*[F.col(name).cast("float") for name in X.columns]).alias("features"),
-                         F.col("label").cast("float"))
+    frame = frame.select(
+        F.array(*[F.col(name).cast("float") for name in X.columns]).alias("features"), F.col("label").cast("float")
+    )
     frame.write.mode("overwrite").parquet(uri)
     return spark.read.parquet(uri)
 
@@ -55,6 +57,9 @@ def require_horovod() -> None:
     if on_databricks():
         raise CourseSetupError(
             "This Databricks runtime has no Horovod (Databricks removed it after 15.4 LTS ML): attach the "
-            "notebook to a 15.4 LTS ML cluster, or see 04.3 for TorchDistributor, its replacement.")
-    raise CourseSetupError("Horovod is not installed in this environment: run `make setup` from the repository "
-                           "(it builds Horovod), then restart the kernel.")
+            "notebook to a 15.4 LTS ML cluster, or see 04.3 for TorchDistributor, its replacement."
+        )
+    raise CourseSetupError(
+        "Horovod is not installed in this environment: run `make setup` from the repository "
+        "(it builds Horovod), then restart the kernel."
+    )

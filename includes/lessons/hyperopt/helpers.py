@@ -11,6 +11,7 @@ The leaderboard is one experiment the whole class shares (``/Shared/dl-course/le
 ``dl-course/leaderboard`` in a local store): each finished search posts an entry there, tagged with its
 learner, because a learner cannot search the others' own experiments (their permissions hide them).
 """
+
 from __future__ import annotations
 
 import math
@@ -108,13 +109,17 @@ def build_model(config: dict, X_train):
     from includes.common.models import housing_model
 
     options = {"momentum": float(config["momentum"])} if "momentum" in config else None
-    return housing_model(X_train, hidden_units=(int(config["width"]),) * int(config["depth"]),
-                         learning_rate=float(config["learning_rate"]), activation=config["activation"],
-                         optimizer=config["optimizer"], optimizer_options=options)
+    return housing_model(
+        X_train,
+        hidden_units=(int(config["width"]),) * int(config["depth"]),
+        learning_rate=float(config["learning_rate"]),
+        activation=config["activation"],
+        optimizer=config["optimizer"],
+        optimizer_options=options,
+    )
 
 
-def train_and_score(config: dict, data: TuningData, epochs: int, seed: int = 42,
-                    batch_size: int = 64) -> float:
+def train_and_score(config: dict, data: TuningData, epochs: int, seed: int = 42, batch_size: int = 64) -> float:
     """Train one configuration on the training part; return its validation RMSE.
 
     The seed is set for every trial, so a trial gives the same number wherever it runs (in the
@@ -212,19 +217,30 @@ def post_to_leaderboard(parent_run, tags: dict, params: dict, metrics: dict) -> 
         if experiment_id is None:
             experiment_id = tracking.get_or_create_experiment(name, tracking.leaderboard_artifact_location())
         client = mlflow.MlflowClient()
-        entry = client.create_run(experiment_id, run_name=parent_run.info.run_name, tags={
-            **tags, tracking.LEARNER_TAG: learner, SOURCE_TAG: parent_run.info.run_id,
-            NOTEBOOK_TAG: experiment.name.rsplit("/", 1)[-1]})
-        client.log_batch(entry.info.run_id,
-                         metrics=[mlflow.entities.Metric(key, float(value), 0, 0) for key, value in metrics.items()],
-                         params=[mlflow.entities.Param(key, str(value)) for key, value in params.items()])
+        entry = client.create_run(
+            experiment_id,
+            run_name=parent_run.info.run_name,
+            tags={
+                **tags,
+                tracking.LEARNER_TAG: learner,
+                SOURCE_TAG: parent_run.info.run_id,
+                NOTEBOOK_TAG: experiment.name.rsplit("/", 1)[-1],
+            },
+        )
+        client.log_batch(
+            entry.info.run_id,
+            metrics=[mlflow.entities.Metric(key, float(value), 0, 0) for key, value in metrics.items()],
+            params=[mlflow.entities.Param(key, str(value)) for key, value in params.items()],
+        )
         client.set_terminated(entry.info.run_id)
         return True
     except (mlflow.exceptions.MlflowException, DatabricksError) as error:  # the run, or the /Shared folder
         reason = getattr(error, "error_code", None) or type(error).__name__
-        print(f"Your search is not on the class leaderboard: you may not write to the experiment {name} "
-              f"({reason}; your instructor can give you CAN EDIT on it), so the leaderboard shows your own "
-              "searches with the class's.")
+        print(
+            f"Your search is not on the class leaderboard: you may not write to the experiment {name} "
+            f"({reason}; your instructor can give you CAN EDIT on it), so the leaderboard shows your own "
+            "searches with the class's."
+        )
         return False
 
 
@@ -245,8 +261,9 @@ def most_at_once(runs) -> int:
 
     starts = list(runs["start_time"])
     ends = list(runs["end_time"].fillna(pd.Timestamp.now(tz=runs["start_time"].dt.tz)))  # still running
-    events = sorted([(start, 1) for start in starts] + [(end, -1) for end in ends],
-                    key=lambda event: (event[0], event[1]))  # at a tie, an end comes before a start
+    events = sorted(
+        [(start, 1) for start in starts] + [(end, -1) for end in ends], key=lambda event: (event[0], event[1])
+    )  # at a tie, an end comes before a start
     running = most = 0
     for _, change in events:
         running += change
@@ -259,8 +276,9 @@ def _searches(experiment_ids: list[str]):
 
     if not experiment_ids:
         return None
-    return mlflow.search_runs(experiment_ids=experiment_ids,
-                              filter_string=f"tags.`{TAG}` = '{SEARCH}' AND attributes.status = 'FINISHED'")
+    return mlflow.search_runs(
+        experiment_ids=experiment_ids, filter_string=f"tags.`{TAG}` = '{SEARCH}' AND attributes.status = 'FINISHED'"
+    )
 
 
 def leaderboard(top: int = 10, one_per_person: bool = False):
@@ -284,9 +302,11 @@ def leaderboard(top: int = 10, one_per_person: bool = False):
         posted = posted.assign(who=posted[f"tags.{tracking.LEARNER_TAG}"], notebook=posted[f"tags.{NOTEBOOK_TAG}"])
         frames.append(posted)
     folder = tracking.experiment_folder(learner)
-    own_experiments = {experiment.experiment_id: experiment.name for experiment in
-                       mlflow.search_experiments(filter_string=f"name LIKE '{folder}%'")
-                       if experiment.name.startswith(folder) and experiment.name != board_name}
+    own_experiments = {
+        experiment.experiment_id: experiment.name
+        for experiment in mlflow.search_experiments(filter_string=f"name LIKE '{folder}%'")
+        if experiment.name.startswith(folder) and experiment.name != board_name
+    }
     own = _searches(list(own_experiments))
     if own is not None and len(own):
         if frames:
@@ -300,15 +320,17 @@ def leaderboard(top: int = 10, one_per_person: bool = False):
     if one_per_person:  # sorted, so the first row of each person is their best
         runs = runs.drop_duplicates(subset=["who"], keep="first")
     runs = runs.head(top)
-    board = pd.DataFrame({
-        "who": runs["who"],
-        "notebook": runs["notebook"],
-        "search": runs.get("tags.mlflow.runName"),
-        "method": runs.get("tags.search_method"),
-        METRIC: runs[f"metrics.{METRIC}"].round(4),
-        "trials": runs.get("metrics.trials").astype("Int64"),
-        "when": runs["start_time"].dt.strftime("%Y-%m-%d %H:%M"),
-    })
+    board = pd.DataFrame(
+        {
+            "who": runs["who"],
+            "notebook": runs["notebook"],
+            "search": runs.get("tags.mlflow.runName"),
+            "method": runs.get("tags.search_method"),
+            METRIC: runs[f"metrics.{METRIC}"].round(4),
+            "trials": runs.get("metrics.trials").astype("Int64"),
+            "when": runs["start_time"].dt.strftime("%Y-%m-%d %H:%M"),
+        }
+    )
     settings = [column.removeprefix("params.best_") for column in runs.columns if column.startswith("params.best_")]
     order = list(UNTUNED) + ["momentum"]
     for setting in sorted(settings, key=lambda name: (order.index(name) if name in order else len(order), name)):

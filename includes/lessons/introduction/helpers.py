@@ -1,4 +1,5 @@
 """Plotting and measuring for 00.1 Introduction; the Keras and TensorFlow calls stay in the notebook."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -34,8 +35,9 @@ def plot_throughput(rates: dict):
     bars = ax.barh(names, values, color=["tab:blue"] + ["tab:green"] * (len(values) - 1))
     ax.set_xscale("log")
     ax.bar_label(bars, labels=[f"{value:,.0f} GFLOP/s" for value in values], padding=4, fontsize=9)
-    ax.set(xlabel="billions of floating-point operations per second (log scale)",
-           xlim=(min(values) / 3, max(values) * 20))
+    ax.set(
+        xlabel="billions of floating-point operations per second (log scale)", xlim=(min(values) / 3, max(values) * 20)
+    )
     ax.invert_yaxis()
     fig.tight_layout()
     plt.show()
@@ -46,13 +48,28 @@ def plot_nested_fields():
     from matplotlib.patches import Ellipse
 
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
-    rings = [("Artificial intelligence", "programs that act intelligently,\nincluding hand-written rules", 6.0, 3.4, "#dbe9f6"),
-             ("Machine learning", "rules learned from data,\nfeatures chosen by people", 4.3, 2.4, "#9ecae1"),
-             ("Deep learning", "features learned too,\nlayer upon layer", 2.5, 1.35, "#4292c6")]
+    rings = [
+        (
+            "Artificial intelligence",
+            "programs that act intelligently,\nincluding hand-written rules",
+            6.0,
+            3.4,
+            "#dbe9f6",
+        ),
+        ("Machine learning", "rules learned from data,\nfeatures chosen by people", 4.3, 2.4, "#9ecae1"),
+        ("Deep learning", "features learned too,\nlayer upon layer", 2.5, 1.35, "#4292c6"),
+    ]
     for name, meaning, width, height, color in rings:
         ax.add_patch(Ellipse((0, -(3.4 - height) / 2), width, height, facecolor=color, edgecolor="black"))
-        ax.text(0, -(3.4 - height) / 2 + height / 2 - 0.42, f"{name}\n", ha="center", va="center",
-                fontsize=10, weight="bold")
+        ax.text(
+            0,
+            -(3.4 - height) / 2 + height / 2 - 0.42,
+            f"{name}\n",
+            ha="center",
+            va="center",
+            fontsize=10,
+            weight="bold",
+        )
         ax.text(0, -(3.4 - height) / 2 + height / 2 - 0.5, meaning, ha="center", va="top", fontsize=8)
     ax.set(xlim=(-3.2, 3.2), ylim=(-1.8, 1.8), aspect="equal")
     ax.axis("off")

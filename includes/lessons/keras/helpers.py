@@ -1,5 +1,6 @@
 """Measuring helpers for module 01's classifiers (01.5 and lab 01.5L): the lesson's Keras calls stay in the
 notebooks; these only measure what a trained model does."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,12 @@ def class_probabilities(model, X, batch_size: int = 1024) -> np.ndarray:
     # Calling the model (rather than predict) builds no new tf.function per model: measuring many models in a
     # row stays quick and quiet. training=False is inference mode: dropout and augmentation layers pass through.
     X = np.asarray(X, dtype="float32")
-    scores = np.concatenate([keras.ops.convert_to_numpy(model(X[start:start + batch_size], training=False))
-                             for start in range(0, len(X), batch_size)]).astype("float64")
+    scores = np.concatenate(
+        [
+            keras.ops.convert_to_numpy(model(X[start : start + batch_size], training=False))
+            for start in range(0, len(X), batch_size)
+        ]
+    ).astype("float64")
     scores = scores.reshape(len(scores), -1)
     if np.all(scores >= 0) and np.allclose(scores.sum(axis=1), 1.0, atol=1e-3):
         return scores

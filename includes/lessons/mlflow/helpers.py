@@ -1,4 +1,5 @@
 """Serve an MLflow model over REST on this machine, for as long as a `with` block lasts."""
+
 from __future__ import annotations
 
 import contextlib
@@ -35,13 +36,36 @@ def serve_model(model_uri: str, port: int | None = None, timeout: float = 120.0)
     """
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri, "--host", "127.0.0.1",
-               "--port", str(port), "--env-manager", "local", "--workers", "1"]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
-                                   # the server starts `uvicorn` from this Python's environment, even when that
-                                   # environment's bin directory is not on the PATH (a kernel started directly)
-                                   "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])})
+    command = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "models",
+        "serve",
+        "-m",
+        model_uri,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--env-manager",
+        "local",
+        "--workers",
+        "1",
+    ]
+    server = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            # the server starts `uvicorn` from this Python's environment, even when that
+            # environment's bin directory is not on the PATH (a kernel started directly)
+            "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]),
+        },
+    )
     try:
         deadline = time.monotonic() + timeout
         while not _ready(url):
@@ -57,4 +81,3 @@ def serve_model(model_uri: str, port: int | None = None, timeout: float = 120.0)
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-

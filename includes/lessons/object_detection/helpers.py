@@ -5,6 +5,7 @@ Boxes in the course are ``(x_min, y_min, x_max, y_max)`` in pixels ("xyxy") unle
 Detectors disagree on formats: MTCNN, OpenCV and COCO give ``(x, y, width, height)`` ("xywh"),
 TensorFlow's ops take ``(y_min, x_min, y_max, x_max)`` ("yxyx").
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,13 +30,27 @@ def draw_boxes(ax, boxes, labels=None, color="lime", linewidth=2, linestyle="-")
     labels = [None] * len(boxes) if labels is None else list(labels)
     rectangles = []
     for (x_min, y_min, x_max, y_max), label in zip(boxes, labels):
-        rectangle = Rectangle((x_min, y_min), x_max - x_min, y_max - y_min, fill=False,
-                              edgecolor=color, linewidth=linewidth, linestyle=linestyle)
+        rectangle = Rectangle(
+            (x_min, y_min),
+            x_max - x_min,
+            y_max - y_min,
+            fill=False,
+            edgecolor=color,
+            linewidth=linewidth,
+            linestyle=linestyle,
+        )
         ax.add_patch(rectangle)
         rectangles.append(rectangle)
         if label:
-            ax.text(x_min + 2, y_min + 2, label, color="black", fontsize=8, va="top",
-                    bbox=dict(facecolor=color, alpha=0.8, edgecolor="none", pad=1))
+            ax.text(
+                x_min + 2,
+                y_min + 2,
+                label,
+                color="black",
+                fontsize=8,
+                va="top",
+                bbox=dict(facecolor=color, alpha=0.8, edgecolor="none", pad=1),
+            )
     return rectangles
 
 
@@ -59,8 +74,7 @@ def _shape_mask(shape: str, box, rows, cols) -> np.ndarray:
     return inside & (np.abs(cols - (x_min + x_max) / 2) <= half_width_at_row)
 
 
-def make_shapes_dataset(count: int, seed: int, image_size: int = 64, max_objects: int = 4,
-                        sizes=(10, 26)):
+def make_shapes_dataset(count: int, seed: int, image_size: int = 64, max_objects: int = 4, sizes=(10, 26)):
     """Images of 1..max_objects coloured shapes on a noisy background, with their true boxes and classes.
 
     Deterministic for a given seed. Returns ``images`` (count, size, size, 3) float32 in [0, 1], and two
@@ -158,14 +172,16 @@ def mean_average_precision(detections, true_boxes, true_labels, iou_threshold: f
     """AP per class name, COCO-style (101 points), and their mean under the key "mAP"."""
     result = {}
     for label, name in enumerate(SHAPE_CLASSES):
-        precision, recall = precision_recall(*match_detections(detections, true_boxes, true_labels, label,
-                                                               iou_threshold))
+        precision, recall = precision_recall(
+            *match_detections(detections, true_boxes, true_labels, label, iou_threshold)
+        )
         result[name] = average_precision_101(precision, recall)
     result["mAP"] = float(np.mean([result[name] for name in SHAPE_CLASSES]))
     return result
 
 
 # --- COCO-format records, for pycocotools --------------------------------------------------------------
+
 
 def coco_ground_truth(true_boxes, true_labels, image_size: int) -> dict:
     """A COCO annotation dict (images, categories, annotations; boxes as xywh) for the generated images.
@@ -176,12 +192,21 @@ def coco_ground_truth(true_boxes, true_labels, image_size: int) -> dict:
     for image_id, (boxes, labels) in enumerate(zip(true_boxes, true_labels), start=1):
         for box, label in zip(boxes, labels):
             width, height = float(box[2] - box[0]), float(box[3] - box[1])
-            annotations.append({"id": len(annotations) + 1, "image_id": image_id, "category_id": int(label) + 1,
-                                "bbox": [float(box[0]), float(box[1]), width, height],
-                                "area": width * height, "iscrowd": 0})
-    return {"images": [{"id": i, "width": image_size, "height": image_size} for i in range(1, len(true_boxes) + 1)],
-            "categories": [{"id": i + 1, "name": name} for i, name in enumerate(SHAPE_CLASSES)],
-            "annotations": annotations}
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": image_id,
+                    "category_id": int(label) + 1,
+                    "bbox": [float(box[0]), float(box[1]), width, height],
+                    "area": width * height,
+                    "iscrowd": 0,
+                }
+            )
+    return {
+        "images": [{"id": i, "width": image_size, "height": image_size} for i in range(1, len(true_boxes) + 1)],
+        "categories": [{"id": i + 1, "name": name} for i, name in enumerate(SHAPE_CLASSES)],
+        "annotations": annotations,
+    }
 
 
 def coco_detections(detections) -> list[dict]:
@@ -189,7 +214,12 @@ def coco_detections(detections) -> list[dict]:
     results = []
     for image_id, (boxes, scores, labels) in enumerate(detections, start=1):
         for box, score, label in zip(boxes, scores, labels):
-            results.append({"image_id": image_id, "category_id": int(label) + 1,
-                            "bbox": [float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1])],
-                            "score": float(score)})
+            results.append(
+                {
+                    "image_id": image_id,
+                    "category_id": int(label) + 1,
+                    "bbox": [float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1])],
+                    "score": float(score),
+                }
+            )
     return results

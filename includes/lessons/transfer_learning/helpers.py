@@ -3,6 +3,7 @@
 The lessons themselves (the data pipeline, the frozen backbone, the fine-tuning
 step) stay in the notebooks; these are the bits both 07.1 and 07.2L need.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,12 +23,17 @@ def mobilenet_v2_weights(verbose: bool = True) -> PretrainedWeights:
     try:
         installed = data.install_mobilenet_v2_weights()
     except DatasetError as error:
-        chosen = PretrainedWeights(None, False, f"weights=None (random start): no copy of the pretrained "
-                                                f"weights is available here ({type(error).__name__}).")
+        chosen = PretrainedWeights(
+            None,
+            False,
+            f"weights=None (random start): no copy of the pretrained "
+            f"weights is available here ({type(error).__name__}).",
+        )
     else:
         if installed.standin:
             chosen = installed.described_as(
-                f"weights='imagenet' loaded the course mirror's STAND-IN file: {installed.description}")
+                f"weights='imagenet' loaded the course mirror's STAND-IN file: {installed.description}"
+            )
         else:
             chosen = installed.described_as(f"weights='imagenet': {installed.description}")
     if verbose:
