@@ -189,10 +189,13 @@ def test_a_failed_copy_says_where_in_one_sentence(mounts, cache, monkeypatch):
     assert "could not copy" in str(stopped.value) and str(stopped.value).count(". ") == 0
 
 
-def test_reset_removes_the_learners_folder_in_the_volume_and_nothing_else(mounts, monkeypatch, capsys):
+def test_reset_removes_the_learners_folder_in_the_volume_and_nothing_else(mounts, monkeypatch, capsys, tmp_path):
     from includes.setup import reset
 
     monkeypatch.setenv(settings.VOLUME_ENV, "main.dl_course.files")
+    # The workspace's tracking server stands in as a throw-away store: without a URI, MLflow's client would
+    # create ./mlflow.db in the repository.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'workspace-mlflow.db'}")
     monkeypatch.setattr(reset, "_learners_tracking_data", lambda client, user, unity_catalog: [])
     monkeypatch.setattr(reset, "registry_is_unity_catalog", lambda: False)
     ada = paths.make_home(paths.course_home("ada@example.com"))
