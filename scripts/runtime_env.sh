@@ -51,11 +51,12 @@ torch_version=$(pin_of torch)
 # uv, the course's tool cache and pip's package sources (this needs the course's Python 3.11 on the machine).
 source scripts/uv_env.sh
 
-# The runtime's Python: RUNTIME_PYTHON, else pythonX.Y on PATH, else one uv already knows (uv does not
-# download Pythons here).
+# The runtime's Python: RUNTIME_PYTHON, else pythonX.Y on PATH, else one installed by pyenv (its shims fail
+# for a version that is installed but not selected), else one uv already knows (uv downloads none here).
 runtime_python() {
   local candidate
-  for candidate in "${RUNTIME_PYTHON:-}" "python$py_version"; do
+  for candidate in "${RUNTIME_PYTHON:-}" "python$py_version" \
+      "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$py_version"*/bin/"python$py_version"; do
     [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 || continue
     if "$candidate" -c "import sys; sys.exit(f'{sys.version_info[0]}.{sys.version_info[1]}' != '$py_version')" 2>/dev/null; then
       command -v "$candidate"; return 0
@@ -83,8 +84,17 @@ if [ -n "$torch_version" ] && { [ "$(uname -s)" = Linux ] || [ "$MODE" = resolve
     echo "Note: $TORCH_CPU_INDEX is out of reach; resolving with PyPI's torch $torch_version (the CUDA build) instead of +cpu." >&2
     torch_pin="torch==$torch_version"
   else
-    echo "Note: $TORCH_CPU_INDEX is out of reach; torch $torch_version+cpu must be a wheel in pip's find-links." >&2
+    echo "Note: $TORCH_CPU_INDEX is out of reach; torch $torch_version+cpu must be a wheel in pip's find-links (or set RUNTIME_TORCH)." >&2
   fi
+fi
+# RUNTIME_TORCH replaces that line where the runtime's torch cannot be had (only 04.3 uses PyTorch), e.g.
+# RUNTIME_TORCH='torch==2.3.1' (PyPI's CUDA build, several GB) or 'torch==2.13.0+cpu' (the course's own);
+# the version check below then reports torch as a deviation instead of failing.
+deviations=""
+if [ -n "${RUNTIME_TORCH:-}" ] && [ -n "$torch_version" ]; then
+  torch_pin=$RUNTIME_TORCH
+  deviations=torch
+  echo "Note: torch from RUNTIME_TORCH ($RUNTIME_TORCH), not the runtime's $torch_version: a deviation from the runtime." >&2
 fi
 grep -v -E '^(horovod|torch)==' "$PINS" > "$scratch/runtime.in"
 [ -z "$torch_pin" ] || echo "$torch_pin" >> "$scratch/runtime.in"
@@ -114,7 +124,7 @@ RUNTIME_PY=$(runtime_python) \
   || fail "Databricks Runtime $RUNTIME ML runs Python $py_version and this machine has no Python $py_version (uv cannot download one here): install it (pyenv install $py_version, or your package manager) or name it with RUNTIME_PYTHON=/path/to/python$py_version, then run the command again."
 
 stamp=$(cat "$PINS" "$STEP" "$TOOLS" requirements/overrides.txt scripts/runtime_env.sh scripts/horovod.sh \
-  scripts/uv_env.sh <("$RUNTIME_PY" -VV) | hash16)
+  scripts/uv_env.sh <("$RUNTIME_PY" -VV) <(echo "${RUNTIME_TORCH:-}") | hash16)
 if [ -f "$VENV/.runtime-ready" ] && [ "$(cat "$VENV/.runtime-ready")" = "$stamp" ]; then
   echo "Runtime $RUNTIME environment is up to date ($VENV)."
 else
@@ -136,8 +146,8 @@ else
   fi
 
   say "Checking the runtime's versions"
-  "$VENV/bin/python" - "$PINS" "$STEP" <<'PY' || fail "the environment does not have the runtime's versions (see above); delete $VENV and run the command again."
-import re, sys
+  RUNTIME_DEVIATIONS=$deviations "$VENV/bin/python" - "$PINS" "$STEP" <<'PY' || fail "the environment does not have the runtime's versions (see above); delete $VENV and run the command again."
+import os, re, sys
 from importlib import metadata
 
 def pins(path):
@@ -149,13 +159,16 @@ def pins(path):
     return found
 
 runtime, step = pins(sys.argv[1]), pins(sys.argv[2])
+deviations = set(os.environ.get("RUNTIME_DEVIATIONS", "").split())
 wrong = []
 for name, wanted in sorted(runtime.items()):
     try:
         found = metadata.version(name)
     except metadata.PackageNotFoundError:
         found = None
-    if name in step:
+    if name in deviations:
+        note, ok = "DEVIATION: not the runtime's version", found is not None
+    elif name in step:
         note = f"install step {step[name]}"
         ok = found == step[name]
     else:
