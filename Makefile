@@ -11,7 +11,7 @@ PORT    ?= 8888
 MLFLOW_PORT ?= 5000
 
 .PHONY: help setup course test unit labs mlflow-ui tensorboard lock bench site clean reset \
-	cluster cluster-stop test-cluster
+	cluster cluster-stop test-cluster test-runtime
 
 help:
 	@echo "make course     set up (first time: ~5 min, later clones: ~30 s) and open JupyterLab"
@@ -27,6 +27,8 @@ help:
 	@echo "                COURSE_SPARK_MASTER=\$$(cat build/spark-cluster/master-url) make course"
 	@echo "make cluster-stop  stop it"
 	@echo "make test-cluster  run every Spark notebook against a fresh cluster (small data, strict paths)"
+	@echo "make test-runtime RUNTIME=15.4  run every notebook (small data) on a Databricks runtime's versions"
+	@echo "                in .venv-runtime-15.4 (RUNTIME=17.3: the current LTS; requirements/runtimes/)"
 
 setup:
 	@bash scripts/setup.sh
@@ -82,10 +84,17 @@ cluster-stop:
 test-cluster: setup
 	RUN_CLUSTER_TESTS=1 $(PY) -m pytest -s tests/cluster
 
+# Runtime parity: a second environment beside .venv (.venv-runtime-$(RUNTIME), reused when unchanged) with the
+# versions Databricks Runtime $(RUNTIME) ML ships (requirements/runtimes/$(RUNTIME).txt) plus the course's install
+# step (requirements/databricks-$(RUNTIME).txt); every notebook runs in it with the small-data flag.
+RUNTIME ?= 15.4
+test-runtime:
+	@bash scripts/runtime_env.sh $(RUNTIME)
+
 # The same reset_course() a notebook can call.
 reset:
 	@$(ANY_PY) -c 'from includes import reset_course; reset_course()'
 
 # Everything reset removes, plus the test suite's course folder, build outputs and the environment.
 clean: reset cluster-stop
-	rm -rf "$$($(SETTING) test-home)" build $(VENV)
+	rm -rf "$$($(SETTING) test-home)" build $(VENV) $(VENV)-runtime-*

@@ -12,7 +12,7 @@ HOROVOD_VERSION=0.28.1
 say() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\nSetup stopped: %s\n' "$*" >&2; exit 1; }
 
-stamp=$(cat "$PINS" "$LOCK" pyproject.toml scripts/setup.sh scripts/uv_env.sh \
+stamp=$(cat "$PINS" "$LOCK" pyproject.toml scripts/setup.sh scripts/uv_env.sh scripts/horovod.sh \
   | { command -v sha256sum >/dev/null 2>&1 && sha256sum || shasum -a 256; } | cut -c1-16)
 if [ -f "$VENV/.course-ready" ] && [ "$(cat "$VENV/.course-ready")" = "$stamp" ]; then
   echo "Course environment is up to date ($VENV)."
@@ -58,42 +58,9 @@ uv_install --no-deps --offline -r "$scratch/torch.txt" 2>/dev/null \
   || uv_install --no-deps -r "$scratch/torch.txt" \
   || fail "PyTorch 2.13.0 (CPU build) could not be installed; check the connection to download.pytorch.org and run the command again."
 
-# Horovod compiles against the installed TensorFlow, and a wheel built for one TensorFlow fails
-# at import with another; so its wheel is built once per TensorFlow version into the course's
-# own cache (keyed by that version), shared by every clone on this machine, and never taken
-# from pip's or uv's generic caches.
-tf_version=$("$VENV/bin/python" -c 'from importlib import metadata as m
-for name in ("tensorflow-cpu", "tensorflow"):
-    try: print(m.version(name)); break
-    except m.PackageNotFoundError: pass')
-py_tag=$("$VENV/bin/python" -c 'import sys, platform; print(f"cp{sys.version_info[0]}{sys.version_info[1]}-{platform.system().lower()}-{platform.machine()}")')
-wheel_dir="${COURSE_WHEEL_CACHE:-$COURSE_TOOL_CACHE/wheels}/horovod-$HOROVOD_VERSION-tf$tf_version-$py_tag"
-horovod_start=$(date +%s)
-# The venv remembers which cached wheel its Horovod came from (importing Horovod to find out
-# would load TensorFlow, 15 s or more); the check at the end imports it anyway.
-horovod_marker="$VENV/.horovod-wheel"
-if [ "$(cat "$horovod_marker" 2>/dev/null)" != "$wheel_dir" ] || [ ! -d "$VENV/lib/python3.11/site-packages/horovod" ]; then
-  if ! ls "$wheel_dir"/horovod-*.whl >/dev/null 2>&1; then
-    say "Building Horovod $HOROVOD_VERSION against TensorFlow $tf_version (about 2 minutes on a quiet 2-core machine; once per TensorFlow version)"
-    mkdir -p "$wheel_dir.partial"
-    HOROVOD_WITH_TENSORFLOW=1 HOROVOD_WITHOUT_PYTORCH=1 HOROVOD_WITHOUT_MXNET=1 \
-    HOROVOD_WITHOUT_MPI=1 HOROVOD_WITH_GLOO=1 MAKEFLAGS="-j$(nproc 2>/dev/null || sysctl -n hw.ncpu)" \
-      "$VENV/bin/python" -m pip wheel --quiet --disable-pip-version-check --no-cache-dir \
-        --no-deps --no-build-isolation -w "$wheel_dir.partial" "horovod==$HOROVOD_VERSION" \
-      2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
-    [ "${PIPESTATUS[0]}" -eq 0 ] && ls "$wheel_dir.partial"/horovod-*.whl >/dev/null 2>&1 \
-      || { rm -rf "$wheel_dir.partial"; fail "Horovod did not build (see the compiler output above); it needs a C++ compiler and cmake (Debian/Ubuntu: sudo apt-get install build-essential cmake, macOS: xcode-select --install and brew install cmake)."; }
-    rm -rf "$wheel_dir" && mv "$wheel_dir.partial" "$wheel_dir"
-  else
-    say "Installing Horovod $HOROVOD_VERSION from the course's wheel cache ($wheel_dir)"
-  fi
-  # --no-cache: uv copies this very file, never a wheel of the same name from its own cache.
-  uv_install --no-deps --no-index --no-cache --reinstall-package horovod \
-    --find-links "$wheel_dir" "horovod==$HOROVOD_VERSION" \
-    || fail "Horovod's wheel in $wheel_dir could not be installed; delete that folder and run the command again."
-  echo "$wheel_dir" > "$horovod_marker"
-fi
-horovod_seconds=$(( $(date +%s) - horovod_start ))
+# Built against the TensorFlow just installed, once per TensorFlow version (scripts/horovod.sh).
+source scripts/horovod.sh
+install_horovod "$VENV" "$HOROVOD_VERSION"
 
 say "Checking the environment"
 TF_CPP_MIN_LOG_LEVEL=3 "$VENV/bin/python" - <<'PY' || fail "the environment was built but a key package does not import (see the error above); delete .venv and run the command again."
