@@ -62,6 +62,7 @@ MIRROR_ENV = "COURSE_DATA_MIRROR"
 CACHE_ENV = "COURSE_DATA_CACHE"
 KERAS_HOME_ENV = "KERAS_HOME"
 SPARK_MASTER_ENV = "COURSE_SPARK_MASTER"
+RUNTIME_PARITY_ENV = "COURSE_RUNTIME_PARITY"
 
 # Defaults when a variable is unset.
 LOCAL_HOME = REPO_ROOT / ".course"  # a learner's course folder on a laptop
@@ -99,6 +100,12 @@ def is_test_run() -> bool:
 def spark_master() -> str | None:
     """The master URL of the Spark cluster named by ``COURSE_SPARK_MASTER``, or None (local Spark)."""
     return _value(SPARK_MASTER_ENV) or None
+
+
+def runtime_parity() -> str | None:
+    """The Databricks runtime whose package versions this environment imitates (``make test-runtime`` sets
+    ``COURSE_RUNTIME_PARITY``), or None: there the course accepts the runtime's Python and versions."""
+    return _value(RUNTIME_PARITY_ENV) or None
 
 
 def home_override() -> Path | None:

@@ -13,6 +13,7 @@ import warnings
 from importlib import metadata
 from pathlib import Path
 
+from .. import settings
 from ..settings import REPO_ROOT
 
 PINS_FILE = REPO_ROOT / "requirements" / "course.in"
@@ -48,7 +49,7 @@ def check_python(version_info=sys.version_info) -> None:
     A Databricks runtime brings its own Python (3.11 on 15.4 LTS, 3.12 on 17.3 LTS): the course adapts to it
     there (requirements/databricks-<runtime>.txt) instead of refusing it.
     """
-    if on_databricks():
+    if on_databricks() or settings.runtime_parity():
         return
     if tuple(version_info[:2]) != REQUIRED_PYTHON:
         found = ".".join(str(part) for part in version_info[:3])
@@ -91,8 +92,8 @@ def version_mismatches(pins: dict[str, str] | None = None, packages=CHECKED_PACK
 
 def check_packages() -> None:
     """Warn in one sentence when key packages differ from the course's pins."""
-    if on_databricks():
-        return  # the ML runtime brings its own versions; see the README
+    if on_databricks() or settings.runtime_parity():
+        return  # the ML runtime (or make test-runtime's imitation of it) brings its own versions; see the README
     problems = version_mismatches()
     if problems:
         warnings.warn(

@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from includes import settings
+
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME_ENV = "COURSE_RUNTIME_PARITY"
+RUNTIME_ENV = settings.RUNTIME_PARITY_ENV
 
 # What includes/lessons/distributed/helpers.py require_horovod() says where the runtime has no Horovod
 # (tests/unit/test_runtime_parity.py keeps the two identical).

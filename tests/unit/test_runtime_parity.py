@@ -214,3 +214,20 @@ def test_without_the_variable_the_plugin_changes_nothing(monkeypatch):
     assert len(items) == 1
     assert plugin.pytest_ignore_collect(ROOT / "notebooks/04_distributed/04.2_horovod.ipynb", None) is None
     assert plugin.pytest_report_header(None) is None
+
+
+def test_a_runtime_imitation_accepts_the_runtimes_python_and_says_the_runtimes_horovod_sentence(monkeypatch):
+    """Under `make test-runtime` the course behaves as on the runtime it imitates: its Python (3.12 on 17.3) is
+    accepted, and a runtime without Horovod stops 04.2 with the runtime's sentence, not "run make setup"."""
+    from includes import settings
+    from includes.lessons.distributed import helpers
+    from includes.setup import environment
+
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
+    with pytest.raises(environment.CourseSetupError):
+        environment.check_python((3, 12, 1))
+    monkeypatch.setenv(settings.RUNTIME_PARITY_ENV, "17.3")
+    environment.check_python((3, 12, 1))
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(environment.CourseSetupError, match="This Databricks runtime has no Horovod"):
+        helpers.require_horovod()

@@ -50,11 +50,12 @@ def require_horovod() -> None:
     """Stop with one sentence, instead of an ImportError later, where Horovod is not installed."""
     from importlib.util import find_spec
 
+    from includes import settings
     from includes.setup.environment import CourseSetupError, on_databricks
 
     if find_spec("horovod") is not None:
         return
-    if on_databricks():
+    if on_databricks() or settings.runtime_parity():
         raise CourseSetupError(
             "This Databricks runtime has no Horovod (Databricks removed it after 15.4 LTS ML): attach the "
             "notebook to a 15.4 LTS ML cluster, or see 04.3 for TorchDistributor, its replacement."
