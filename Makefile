@@ -65,7 +65,7 @@ lock:
 
 bench: setup
 	bash scripts/time_install.sh
-	$(PY) -m pytest notebooks tests/labs
+	$(PY) -m pytest tests/notebooks tests/labs
 	$(PY) scripts/bench_report.py
 
 # The read-only course site: every demo and solution executed and rendered to HTML in site/.

@@ -1,17 +1,15 @@
-"""Test-suite configuration: the small-data flag, a test-only course folder,
-which notebooks nbval runs, and a table of how long each notebook took."""
+"""Test-suite configuration: the small-data flag, a test-only course folder, the lanes that run the
+notebooks side by side (tests/notebooks/lanes.py), and a table of how long each notebook took."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections import defaultdict
-from pathlib import Path
+
+import pytest
 
 from includes import settings
-from includes.labs import is_student_lab
-
-ROOT = Path(__file__).resolve().parent
+from tests.notebooks.lanes import Lanes, NotebookJob
 
 # Every notebook runs in its quick form, in a course folder of its own, with
 # Spark's UI and console progress bars off. `COURSE_SMALL_DATA=0 make test`
@@ -20,58 +18,92 @@ os.environ.setdefault(settings.SMALL_ENV, "1")
 os.environ.setdefault(settings.TEST_RUN_ENV, "1")
 os.environ.setdefault(settings.HOME_ENV, str(settings.TEST_HOME))
 
-TIMING_REPORT = ROOT / "build" / "notebook-times.md"
+TIMING_REPORT = settings.REPO_ROOT / "build" / "notebook-times.md"
 SLOW_NOTEBOOK_SECONDS = 60
+LANES = pytest.StashKey[Lanes]()
 
-_seconds: dict[str, float] = defaultdict(float)
-_failed: set[str] = set()
 _started = time.monotonic()
 
 
 def pytest_ignore_collect(collection_path, config):
-    """nbval runs demos and solutions; student labs are run by tests/labs."""
-    path = Path(collection_path)
-    if path.suffix == ".ipynb":
-        if ".ipynb_checkpoints" in path.parts:
-            return True
-        if is_student_lab(path):
-            return True
+    """Notebooks are run by tests/notebooks and tests/labs, never collected as files (nor checkpoints)."""
+    if collection_path.suffix == ".ipynb" or ".ipynb_checkpoints" in collection_path.parts:
+        return True
     return None
 
 
-def _timed_name(report) -> str | None:
-    path = report.nodeid.split("::")[0]
-    if path.endswith(".ipynb"):
-        return path
-    if path.startswith("tests/labs/") and "[" in report.nodeid:
-        return report.nodeid.split("[", 1)[1].rstrip("]") + " (to first blank)"
-    return None
+def pytest_collection_finish(session):
+    """Start the lanes as soon as the notebooks to run are known: they work while the unit tests run."""
+    jobs = [
+        value
+        for item in session.items
+        for value in getattr(getattr(item, "callspec", None), "params", {}).values()
+        if isinstance(value, NotebookJob)
+    ]
+    if jobs and not session.config.option.collectonly:
+        session.config.stash[LANES] = Lanes(jobs, settings.notebook_lanes(), dict(os.environ)).start()
 
 
-def pytest_runtest_logreport(report):
-    name = _timed_name(report)
-    if name:
-        _seconds[name] += report.duration
-        if report.failed:
-            _failed.add(name)
+def pytest_sessionfinish(session):
+    lanes = session.config.stash.get(LANES, None)
+    if lanes is not None:
+        lanes.stop()
 
 
-def timing_table() -> str:
-    rows = ["| notebook | seconds | |", "|---|---:|---|"]
-    for name, seconds in sorted(_seconds.items()):
-        mark = "FAILED" if name in _failed else ("over a minute" if seconds > SLOW_NOTEBOOK_SECONDS else "")
-        rows.append(f"| {name} | {seconds:.1f} | {mark} |")
-    rows.append(f"| **all notebooks** | {sum(_seconds.values()):.1f} | |")
+@pytest.fixture(scope="session")
+def notebook_lanes(request) -> Lanes:
+    return request.config.stash[LANES]
+
+
+def timing_table(lanes: Lanes) -> str:
+    """One row per notebook: its runs, the kernel's start, and the whole time in its lane."""
+    rows = [
+        "| notebook | first run s | second run s | fixed cost s | in its lane s | |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    results = sorted(lanes.finished_results(), key=lambda result: result.job.name)
+    for result in results:
+        runs = [f"{seconds:.1f}" for seconds in result.runs] + [""] * (2 - len(result.runs))
+        if result.job.mode == "to-first-blank":
+            runs[0] += " (to first blank)"
+        failed = result.crash or (result.failure and result.job.mode == "twice")
+        mark = "FAILED" if failed else ("over a minute" if result.wall_s > SLOW_NOTEBOOK_SECONDS else "")
+        fixed = f"{result.fixed_s:.1f}" if result.fixed_s is not None else ""
+        rows.append(f"| {result.job.name} | {runs[0]} | {runs[1]} | {fixed} | {result.wall_s:.1f} | {mark} |")
+    busy = sum(result.wall_s for result in results)
+    fixed = [result.fixed_s for result in results if result.fixed_s is not None]
+    median_fixed = sorted(fixed)[len(fixed) // 2] if fixed else 0.0
+    elapsed = max((result.finished for result in results), default=lanes.started) - lanes.started
+    rows.append(
+        f"| **all notebooks, {lanes.count} lanes** | | | median {median_fixed:.1f} | {busy:.1f} "
+        f"| {elapsed:.0f} s from first to last |"
+    )
     return "\n".join(rows)
 
 
+def slowest_cells(lanes: Lanes, count: int = 10) -> str:
+    """The cells that took longest in a first run: where a notebook's time goes."""
+    cells = [
+        (seconds, result.job.path.stem, index)
+        for result in lanes.finished_results()
+        for index, seconds in (result.cells[0] if result.cells else [])
+    ]
+    lines = [f"{seconds:6.1f} s  {name} cell {index}" for seconds, name, index in sorted(cells, reverse=True)[:count]]
+    return "slowest cells (first runs):\n" + "\n".join(lines)
+
+
 def pytest_terminal_summary(terminalreporter):
-    if not _seconds:
+    lanes = terminalreporter.config.stash.get(LANES, None)
+    if lanes is None or not lanes.finished_results():
         return
-    table = timing_table()
+    table = timing_table(lanes)
     flag = os.environ.get(settings.SMALL_ENV)
     terminalreporter.section(f"notebook times ({settings.SMALL_ENV}={flag})")
     terminalreporter.write_line(table)
+    terminalreporter.write_line(slowest_cells(lanes))
     terminalreporter.write_line(f"whole test run: {time.monotonic() - _started:.0f} s")
-    TIMING_REPORT.parent.mkdir(exist_ok=True)
-    TIMING_REPORT.write_text(f"{settings.SMALL_ENV}={flag}\n\n{table}\n")
+    report = TIMING_REPORT
+    if settings.runtime_parity():  # a runtime parity run keeps its own table beside the ordinary one
+        report = TIMING_REPORT.with_name(f"notebook-times-runtime-{settings.runtime_parity()}.md")
+    report.parent.mkdir(exist_ok=True)
+    report.write_text(f"{settings.SMALL_ENV}={flag}\n\n{table}\n")

@@ -36,6 +36,8 @@ cell) can change a variable and the next call sees it.
                          ``course.spark`` connects to it instead of starting
                          ``local[2]``. Ignored on Databricks (the notebook's
                          cluster is used).
+``COURSE_TEST_LANES``    How many notebooks the test suite runs at once (default
+                         2, one per core of the smallest machine it runs on).
 ``KERAS_HOME``           Keras' own cache (default ``~/.keras``; the course sets
                          it to ``<COURSE_HOME>/keras``); files Keras would
                          download are copied there.
@@ -63,6 +65,7 @@ CACHE_ENV = "COURSE_DATA_CACHE"
 KERAS_HOME_ENV = "KERAS_HOME"
 SPARK_MASTER_ENV = "COURSE_SPARK_MASTER"
 RUNTIME_PARITY_ENV = "COURSE_RUNTIME_PARITY"
+TEST_LANES_ENV = "COURSE_TEST_LANES"
 
 # Defaults when a variable is unset.
 LOCAL_HOME = REPO_ROOT / ".course"  # a learner's course folder on a laptop
@@ -70,6 +73,7 @@ TEST_HOME = REPO_ROOT / ".course-test"  # the test suite's own course folder
 DATABRICKS_HOME_ROOT = Path("/dbfs/tmp/dl-course")  # one folder per learner below it, Spark-visible
 DEFAULT_CACHE = Path("~/.cache/dl-course/data")
 DEFAULT_KERAS_HOME = Path("~/.keras")
+DEFAULT_TEST_LANES = 2
 
 _TRUE_WORDS = {"1", "true", "yes", "on"}
 
@@ -95,6 +99,16 @@ def resolve_small(small: bool | None) -> bool:
 
 def is_test_run() -> bool:
     return truthy(os.environ.get(TEST_RUN_ENV))
+
+
+def notebook_lanes() -> int:
+    """How many notebooks the test suite runs side by side (``COURSE_TEST_LANES``, at least 1)."""
+    value = _value(TEST_LANES_ENV)
+    if not value:
+        return DEFAULT_TEST_LANES
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{TEST_LANES_ENV}={value!r}: give a whole number of notebooks to run at once, e.g. 2.")
+    return int(value)
 
 
 def spark_master() -> str | None:

@@ -194,5 +194,5 @@ export COURSE_RUNTIME_PARITY="$RUNTIME"
 export COURSE_HOME="${COURSE_HOME:-$PWD/$OUT/course}"
 # The notebooks' kernel is this environment's (a user-level `python3` kernel would otherwise come first).
 export JUPYTER_PATH="$PWD/$VENV/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
-exec "$VENV/bin/python" -m pytest -p tests.runtime.plugin notebooks tests/labs tests/runtime \
+exec "$VENV/bin/python" -m pytest -p tests.runtime.plugin tests/notebooks tests/labs tests/runtime \
   ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}

@@ -4,12 +4,12 @@ import json
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 from includes.labs.generator import lab_pairs
+from tests.notebooks.lanes import NotebookJob, describe_failure
 
 LABS = [lab for _, lab in lab_pairs()]
+JOBS = [NotebookJob(lab, "to-first-blank") for lab in LABS]
 
 
 def first_blank_cell(notebook) -> int:
@@ -18,21 +18,16 @@ def first_blank_cell(notebook) -> int:
     )
 
 
-@pytest.mark.parametrize("lab", LABS, ids=[lab.name for lab in LABS])
-def test_lab_stops_at_its_first_blank_with_a_clear_message(lab):
-    notebook = nbformat.read(lab, as_version=4)
-    client = NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(lab.parent)}}
-    )
-    with pytest.raises(CellExecutionError) as failure:
-        client.execute()
-    assert failure.value.ename == "LabBlankError", f"{lab.name} failed before its first blank: {failure.value}"
-    assert "not filled in yet" in failure.value.evalue and "Replace `fill_in(...)`" in failure.value.evalue
-    stopped_at = next(
-        index
-        for index, cell in enumerate(notebook.cells)
-        if any(output.get("output_type") == "error" for output in cell.get("outputs", []))
-    )
+@pytest.mark.parametrize("job", JOBS, ids=lambda job: job.path.name)
+def test_lab_stops_at_its_first_blank_with_a_clear_message(job, notebook_lanes):
+    result = notebook_lanes.result(job)
+    lab = job.path
+    assert not result.crash, describe_failure(result)
+    failure = result.failure
+    assert failure, f"{lab.name} ran to its end: its blanks do not stop it"
+    assert failure["ename"] == "LabBlankError", f"{lab.name} failed before its first blank: {failure['text']}"
+    assert "not filled in yet" in failure["evalue"] and "Replace `fill_in(...)`" in failure["evalue"]
     # A blank inside a function stops the notebook where the function is first called, a little later.
-    assert stopped_at >= first_blank_cell(notebook), f"{lab.name} failed before its first blank"
+    notebook = nbformat.read(lab, as_version=4)
+    assert failure["cell"] >= first_blank_cell(notebook), f"{lab.name} failed before its first blank"
     assert json.loads(lab.read_text())["metadata"]["course"]["generated_from"].startswith("solutions/")

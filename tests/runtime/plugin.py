@@ -1,9 +1,9 @@
 """The runtime parity run's view of notebooks that cannot run on a runtime by design (`make test-runtime`).
 
-scripts/runtime_env.sh runs ``pytest -p tests.runtime.plugin notebooks tests/labs tests/runtime`` with
+scripts/runtime_env.sh runs ``pytest -p tests.runtime.plugin tests/notebooks tests/labs tests/runtime`` with
 ``COURSE_RUNTIME_PARITY=<runtime>`` in a virtual environment that has that Databricks runtime's versions. A
-notebook listed below for that runtime is not run by nbval (its first cells would stop it, failing the run)
-nor by tests/labs; tests/runtime/test_expected_stops.py runs it instead and passes only when it stops with
+notebook listed below for that runtime is not run by tests/notebooks (its first cells would stop it, failing the
+run) nor by tests/labs; tests/runtime/test_expected_stops.py runs it instead and passes only when it stops with
 exactly its one sentence. Without the variable (an ordinary `make test`) nothing changes.
 """
 
@@ -77,23 +77,24 @@ def same_sentence(found: str, expected: str) -> bool:
 
 
 # --- pytest hooks (active only with -p tests.runtime.plugin) -------------------------------------------
-def pytest_ignore_collect(collection_path, config):
-    """nbval does not run a notebook that stops by design here; test_expected_stops.py runs it."""
-    path = Path(collection_path)
-    if path.suffix == ".ipynb" and is_expected_stop(path, expected_stops()):
-        return True
+def _notebook_of(item) -> Path | None:
+    """The notebook a test runs (its ``NotebookJob`` parameter's path), or None for any other test."""
+    for value in getattr(getattr(item, "callspec", None), "params", {}).values():
+        path = getattr(value, "path", None)
+        if isinstance(path, Path) and path.suffix == ".ipynb":
+            return path
     return None
 
 
 def pytest_collection_modifyitems(config, items):
-    """tests/labs does not run a student lab that stops by design before its first blank."""
+    """tests/notebooks and tests/labs do not run a notebook that stops by design on this runtime."""
     stops = expected_stops()
     if not stops:
         return
     kept, dropped = [], []
     for item in items:
-        lab = getattr(item, "callspec", None) and item.callspec.params.get("lab")
-        (dropped if lab is not None and is_expected_stop(lab, stops) else kept).append(item)
+        notebook = _notebook_of(item)
+        (dropped if notebook is not None and is_expected_stop(notebook, stops) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.notebooks.lanes import NotebookJob
 from tests.runtime import plugin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,38 +182,36 @@ def test_the_sentence_is_compared_without_caring_for_line_breaks():
     assert not plugin.same_sentence("Horovod is not installed in this environment.", plugin.NO_HOROVOD)
 
 
-def test_nbval_skips_the_listed_notebooks_and_only_those(monkeypatch):
-    monkeypatch.setenv(plugin.RUNTIME_ENV, "17.3")
-    listed = ROOT / "notebooks/04_distributed/04.2_horovod.ipynb"
-    assert plugin.pytest_ignore_collect(listed, config=None) is True
-    assert plugin.pytest_ignore_collect(ROOT / "notebooks/04_distributed/04.3_torch_distributor.ipynb", None) is None
-    monkeypatch.setenv(plugin.RUNTIME_ENV, "15.4")
-    assert plugin.pytest_ignore_collect(listed, config=None) is None
+def _notebook_item(path, mode="twice"):
+    return SimpleNamespace(callspec=SimpleNamespace(params={"job": NotebookJob(path, mode)}))
 
 
-def _lab_item(path):
-    return SimpleNamespace(callspec=SimpleNamespace(params={"lab": path}))
-
-
-def test_the_student_lab_run_leaves_out_the_labs_that_stop_by_design(monkeypatch):
-    monkeypatch.setenv(plugin.RUNTIME_ENV, "17.3")
-    horovod_lab = _lab_item(ROOT / "notebooks/04_distributed/04.2L_horovod_petastorm_lab.ipynb")
-    other_lab = _lab_item(ROOT / "notebooks/04_distributed/04.1L_whatever.ipynb")
-    unit_test = SimpleNamespace()  # no parameters at all
-    items = [horovod_lab, other_lab, unit_test]
+def _deselect(items):
     deselected = []
     config = SimpleNamespace(hook=SimpleNamespace(pytest_deselected=lambda items: deselected.extend(items)))
     plugin.pytest_collection_modifyitems(config, items)
-    assert items == [other_lab, unit_test]
-    assert deselected == [horovod_lab]
+    return deselected
+
+
+def test_the_run_leaves_out_the_notebooks_and_labs_that_stop_by_design_and_only_those(monkeypatch):
+    monkeypatch.setenv(plugin.RUNTIME_ENV, "17.3")
+    horovod_demo = _notebook_item(ROOT / "notebooks/04_distributed/04.2_horovod.ipynb")
+    horovod_lab = _notebook_item(ROOT / "notebooks/04_distributed/04.2L_horovod_petastorm_lab.ipynb", "to-first-blank")
+    torch_demo = _notebook_item(ROOT / "notebooks/04_distributed/04.3_torch_distributor.ipynb")
+    unit_test = SimpleNamespace()  # no parameters at all
+    items = [horovod_demo, horovod_lab, torch_demo, unit_test]
+    assert _deselect(items) == [horovod_demo, horovod_lab]
+    assert items == [torch_demo, unit_test]
+    monkeypatch.setenv(plugin.RUNTIME_ENV, "15.4")
+    items = [horovod_demo, torch_demo]
+    assert _deselect(items) == [] and items == [horovod_demo, torch_demo]
 
 
 def test_without_the_variable_the_plugin_changes_nothing(monkeypatch):
     monkeypatch.delenv(plugin.RUNTIME_ENV, raising=False)
-    items = [_lab_item(ROOT / "notebooks/04_distributed/04.2L_horovod_petastorm_lab.ipynb")]
+    items = [_notebook_item(ROOT / "notebooks/04_distributed/04.2L_horovod_petastorm_lab.ipynb")]
     plugin.pytest_collection_modifyitems(SimpleNamespace(hook=None), items)
     assert len(items) == 1
-    assert plugin.pytest_ignore_collect(ROOT / "notebooks/04_distributed/04.2_horovod.ipynb", None) is None
     assert plugin.pytest_report_header(None) is None
 
 

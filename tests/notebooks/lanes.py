@@ -1,0 +1,181 @@
+"""Notebooks run side by side in lanes, in the background, while pytest goes on with other tests.
+
+Each notebook costs a fixed amount before its first lesson line runs: a kernel, ``import tensorflow``, often a
+SparkSession. Running the notebooks one after another, and then every one of them again, paid that cost twice
+per notebook and left one of the machine's two cores idle most of the time. Here:
+
+* every notebook starts once, in a kernel of its own, and runs twice from the top in that kernel (see
+  ``execute.py``): the second run is a learner's second "Run all", in the same course folder;
+* ``COURSE_TEST_LANES`` lanes (2 by default) take notebooks in course order, so a notebook always runs next to
+  another one, a demo usually next to its lab's solution, sharing the course folder, the MLflow store, Spark's
+  ports and temporary folders;
+* the lanes start when pytest has collected the tests and work through the notebooks while the unit tests run;
+  each notebook's test waits for its own result.
+
+Every run gets the environment pytest had after collection, never one a unit test changed for a moment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK_LIMIT_S = 1200  # a small-data notebook runs twice in about two minutes; this only catches a hang
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """A notebook and how to run it: ``twice`` (demos, solutions) or ``to-first-blank`` (student labs)."""
+
+    path: Path
+    mode: str
+
+    @property
+    def name(self) -> str:
+        return self.path.relative_to(ROOT).as_posix()
+
+    def __str__(self) -> str:  # pytest shows it in test ids
+        return self.path.stem
+
+
+@dataclass
+class NotebookResult:
+    job: NotebookJob
+    lane: int
+    started: float
+    finished: float
+    runs: list[float] = field(default_factory=list)
+    kernel_start_s: float | None = None
+    cells: list[list[list[float]]] = field(default_factory=list)  # per run: [cell index, seconds] of each cell
+    failure: dict | None = None
+    crash: str | None = None  # the runner itself failed (a hang, a dead kernel): its own words
+
+    @property
+    def wall_s(self) -> float:
+        return self.finished - self.started
+
+    @property
+    def setup_cell_s(self) -> float | None:
+        """The first code cell's time in the first run: ``import``s and ``setup_course``."""
+        return self.cells[0][0][1] if self.cells and self.cells[0] else None
+
+    @property
+    def fixed_s(self) -> float | None:
+        """What the notebook costs before its first lesson line: a process, a kernel, its imports and setup
+        (everything in its lane but the runs, plus the setup cell)."""
+        if self.setup_cell_s is None:
+            return None
+        return self.wall_s - sum(self.runs) + self.setup_cell_s
+
+
+def _run_in_process(
+    job: NotebookJob, lane: int, environment: dict[str, str], running: dict[int, subprocess.Popen]
+) -> NotebookResult:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="notebook-run-") as scratch:
+        result_file = Path(scratch) / "result.json"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.notebooks.execute", job.mode, str(job.path), str(result_file)],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group: a hang is stopped with everything it started
+        )
+        running[lane] = process
+        try:
+            _, err = process.communicate(timeout=NOTEBOOK_LIMIT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            _, err = process.communicate()
+            err = f"still running after {NOTEBOOK_LIMIT_S} s, stopped (a hang?)\n{err}"
+        finally:
+            running.pop(lane, None)
+        finished = time.monotonic()
+        if process.returncode != 0 or not result_file.exists():
+            return NotebookResult(job, lane, started, finished, crash=f"exit {process.returncode}\n{err[-4000:]}")
+        data = json.loads(result_file.read_text())
+    return NotebookResult(
+        job, lane, started, finished, data["runs"], data.get("kernel_start_s"), data["cells"], data["failure"]
+    )
+
+
+class Lanes:
+    """Runs ``jobs`` in order in ``count`` lanes; ``result(job)`` waits for one of them."""
+
+    def __init__(self, jobs: list[NotebookJob], count: int, environment: dict[str, str]):
+        self.jobs = list(dict.fromkeys(jobs))
+        self.count = max(1, count)
+        self._environment = dict(environment)
+        self._futures: dict[NotebookJob, Future] = {job: Future() for job in self.jobs}
+        self._next = 0
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._running: dict[int, subprocess.Popen] = {}
+        self._threads = [threading.Thread(target=self._lane, args=(n,), daemon=True) for n in range(self.count)]
+        self.started = time.monotonic()
+
+    def start(self) -> Lanes:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def _take(self) -> NotebookJob | None:
+        with self._lock:
+            while not self._stopping and self._next < len(self.jobs):
+                job = self.jobs[self._next]
+                self._next += 1
+                if self._futures[job].set_running_or_notify_cancel():
+                    return job
+            return None
+
+    def _lane(self, lane: int) -> None:
+        while (job := self._take()) is not None:
+            future = self._futures[job]
+            try:
+                future.set_result(_run_in_process(job, lane, self._environment, self._running))
+            except BaseException as error:  # noqa: BLE001 - the waiting test reports it
+                future.set_exception(error)
+
+    def result(self, job: NotebookJob) -> NotebookResult:
+        return self._futures[job].result()
+
+    def finished_results(self) -> list[NotebookResult]:
+        return [
+            future.result()
+            for future in self._futures.values()
+            if future.done() and not future.cancelled() and not future.exception()
+        ]
+
+    def stop(self) -> None:
+        """Pytest is ending (at the end, or early after ``-x`` or Ctrl-C): no new notebook starts, and the
+        ones still running are stopped with every process they started."""
+        with self._lock:
+            self._stopping = True
+            for future in self._futures.values():
+                future.cancel()  # only those not started yet
+        for process in list(self._running.values()):
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def describe_failure(result: NotebookResult) -> str:
+    """What went wrong with a notebook, in the words a reader of the test report needs."""
+    if result.crash:
+        return f"{result.job.name}: the notebook's runner stopped ({result.crash})"
+    failure = result.failure or {}
+    which = "its first run" if failure.get("run") == 1 else "its second run from the top, in the same kernel"
+    return f"{result.job.name} failed in {which}, cell {failure.get('cell')}:\n{failure.get('text', '')}"
