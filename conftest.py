@@ -3,6 +3,8 @@ notebooks side by side (tests/notebooks/lanes.py), and a table of how long each 
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import time
 
@@ -18,7 +20,8 @@ os.environ.setdefault(settings.SMALL_ENV, "1")
 os.environ.setdefault(settings.TEST_RUN_ENV, "1")
 os.environ.setdefault(settings.HOME_ENV, str(settings.TEST_HOME))
 
-TIMING_REPORT = settings.REPO_ROOT / "build" / "notebook-times.md"
+TIMING_REPORT = settings.REPO_ROOT / "build" / "notebook-times.md"  # and notebook-times.json beside it
+TEST_RUN_RECORD = settings.REPO_ROOT / "build" / "test-run.json"  # the last whole run: scripts/bench_report.py
 SLOW_NOTEBOOK_SECONDS = 60
 LANES = pytest.StashKey[Lanes]()
 
@@ -92,8 +95,39 @@ def slowest_cells(lanes: Lanes, count: int = 10) -> str:
     return "slowest cells (first runs):\n" + "\n".join(lines)
 
 
-def pytest_terminal_summary(terminalreporter):
-    lanes = terminalreporter.config.stash.get(LANES, None)
+def timing_records(lanes: Lanes) -> list[dict]:
+    return [
+        {
+            "notebook": result.job.name,
+            "mode": result.job.mode,
+            "runs_s": [round(seconds, 1) for seconds in result.runs],
+            "fixed_s": None if result.fixed_s is None else round(result.fixed_s, 1),
+            "in_lane_s": round(result.wall_s, 1),
+            "passed": not result.crash and (result.job.mode != "twice" or not result.failure),
+        }
+        for result in sorted(lanes.finished_results(), key=lambda result: result.job.name)
+    ]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus):
+    config = terminalreporter.config
+    whole_run = config.args_source == pytest.Config.ArgsSource.TESTPATHS  # no arguments: the README's `make test`
+    if whole_run and not config.option.collectonly:
+        TEST_RUN_RECORD.parent.mkdir(exist_ok=True)
+        TEST_RUN_RECORD.write_text(
+            json.dumps(
+                {
+                    "date": datetime.date.today().isoformat(),
+                    "seconds": round(time.monotonic() - _started),
+                    "passed": exitstatus == 0,
+                    "tests": terminalreporter._numcollected,
+                    "lanes": settings.notebook_lanes(),
+                    settings.SMALL_ENV: os.environ.get(settings.SMALL_ENV),
+                }
+            )
+            + "\n"
+        )
+    lanes = config.stash.get(LANES, None)
     if lanes is None or not lanes.finished_results():
         return
     table = timing_table(lanes)
@@ -107,3 +141,4 @@ def pytest_terminal_summary(terminalreporter):
         report = TIMING_REPORT.with_name(f"notebook-times-runtime-{settings.runtime_parity()}.md")
     report.parent.mkdir(exist_ok=True)
     report.write_text(f"{settings.SMALL_ENV}={flag}\n\n{table}\n")
+    report.with_suffix(".json").write_text(json.dumps(timing_records(lanes), indent=1) + "\n")

@@ -1,7 +1,9 @@
 """Write reports/bench.md from one benchmark run: notebook times and the figures the notebooks logged.
 
 `make bench` runs every notebook (small-data flag on) and then this script, which reads
-build/notebook-times.md and the latest measurement runs in the course's MLflow store.
+build/notebook-times.md and .json (the small-data runs), site/pages.json (the last site build's full-data
+times), build/test-run.json (the last whole `make test`) and the latest measurement runs in the course's
+MLflow store.
 """
 
 from __future__ import annotations
@@ -50,6 +52,79 @@ def udf_measurement(home: Path) -> dict:
     return json.loads(found[-1].read_text()) if found else {}
 
 
+# Issue 17's starting point, commit 4531174, measured on a 2-core machine: its full-data site build's five
+# slowest notebooks and the README's test command after setup. The targets are relative to these; a fair
+# comparison measures both commits back to back on one machine (`scripts/bench_compare.sh` does).
+BASELINE_COMMIT = "4531174"
+BASELINE_FULL_DATA_S = {
+    "notebooks/07_transfer_learning/07.1_transfer_learning.ipynb": 748,
+    "notebooks/07_transfer_learning/solutions/07.2L_transfer_learning_lab.ipynb": 674,
+    "notebooks/08_gans/08.1_gan.ipynb": 590,
+    "notebooks/08_gans/solutions/08.1L_gan_lab.ipynb": 579,
+    "notebooks/03_hyperopt/03.1_hyperopt.ipynb": 401,
+}
+BASELINE_TEST_COMMAND_S = 953
+FULL_DATA_LIMIT_S = 300  # a live class can wait this long for a demo on 2 cores
+FULL_DATA_SPEEDUP = 2.5  # the five slowest, against the baseline
+TEST_COMMAND_SHARE = 0.6  # of the baseline's test command
+
+
+def read_json(path: Path, default):
+    return json.loads(path.read_text()) if path.exists() else default
+
+
+def full_vs_small_rows(site_pages: dict, small_runs: list[dict]) -> list[str]:
+    """One row per notebook: its full-data time from the site build beside its small-data runs, and the
+    targets (every full-data run within FULL_DATA_LIMIT_S; the baseline's five slowest FULL_DATA_SPEEDUP
+    times faster)."""
+    small = {run["notebook"]: run for run in small_runs if run["mode"] == "twice"}
+    rows = [
+        "| notebook | full data s | target s | small: first run s | second run s | fixed cost s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in sorted(set(small) | {name for name, page in site_pages.items() if page.get("data") == "full"}):
+        page, runs = site_pages.get(name, {}), small.get(name, {})
+        full = page.get("seconds") if page.get("data") == "full" else None
+        target = FULL_DATA_LIMIT_S
+        if name in BASELINE_FULL_DATA_S:
+            target = min(target, BASELINE_FULL_DATA_S[name] / FULL_DATA_SPEEDUP)
+        met = "" if full is None else (" ✔" if full <= target else " ✘")
+        first, second = (runs.get("runs_s", []) + [None, None])[:2]
+        baseline = f" (was {BASELINE_FULL_DATA_S[name]})" if name in BASELINE_FULL_DATA_S else ""
+        rows.append(
+            f"| {name.removeprefix('notebooks/')} | {fmt(full, 0)}{met}{baseline} | ≤ {target:.0f} | {fmt(first)} "
+            f"| {fmt(second)} | {fmt(runs.get('fixed_s'))} |"
+        )
+    return rows
+
+
+def back_to_back_rows(results_file: Path) -> list[str]:
+    """The latest baseline-vs-newer pair of each measurement scripts/bench_compare.sh made, with the ratio
+    and its target; [] when it has not been run."""
+    if not results_file.exists():
+        return []
+    latest_pair: dict[str, dict[str, dict]] = {}
+    for line in results_file.read_text().splitlines():
+        entry = json.loads(line)
+        side = "baseline" if BASELINE_COMMIT.startswith(entry["commit"][:7]) else "new"
+        latest_pair.setdefault(entry["what"], {})[side] = entry
+    rows = [
+        f"| measurement | {BASELINE_COMMIT} s | new s (commit) | new / old | target | date |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for what, pair in sorted(latest_pair.items()):
+        old, new = pair.get("baseline", {}), pair.get("new", {})
+        ratio = new["seconds"] / old["seconds"] if old.get("seconds") and new.get("seconds") else None
+        target = f"≤ {TEST_COMMAND_SHARE}" if what == "make test" else f"≤ {1 / FULL_DATA_SPEEDUP:.2f}"
+        failed = " (failed)" if old.get("exit") or new.get("exit") else ""
+        rows.append(
+            f"| {what.removeprefix('full data: notebooks/')} | {fmt(old.get('seconds'), 0)} "
+            f"| {fmt(new.get('seconds'), 0)} ({new.get('commit', '?')}) | {fmt(ratio, 2)}{failed} | {target} "
+            f"| {new.get('date', '')[:10]} |"
+        )
+    return rows
+
+
 def fmt(value, digits=1) -> str:
     return "not measured" if value is None or value != value else f"{value:,.{digits}f}"
 
@@ -64,6 +139,11 @@ def main() -> None:
     torch = latest(mlflow, "torch_distributor")
     single = latest(mlflow, "single_process")
     times = (ROOT / "build" / "notebook-times.md").read_text()
+    site_pages = {entry["notebook"]: entry for entry in read_json(ROOT / "site" / "pages.json", [])}
+    small_runs = read_json(ROOT / "build" / "notebook-times.json", [])
+    test_run = read_json(ROOT / "build" / "test-run.json", {})
+    fixed = sorted(run["fixed_s"] for run in small_runs if run.get("fixed_s") is not None)
+    test_target = BASELINE_TEST_COMMAND_S * TEST_COMMAND_SHARE
     lines = [
         "# Benchmark report",
         "",
@@ -71,7 +151,28 @@ def main() -> None:
         f"from the latest notebook run on {os.cpu_count()} cores "
         f"({platform.machine()}, Python {platform.python_version()}), no GPU.",
         "",
-        "## Notebook times",
+        "## The test command and each notebook's time, full data and small",
+        "",
+        f"`make test` (the README's test command, after setup): {fmt(test_run.get('seconds'), 0)} s on "
+        f"{test_run.get('date', 'no date')} ({test_run.get('tests', '?')} tests, "
+        f"{'passed' if test_run.get('passed') else 'not passed'}); target ≤ {test_target:.0f} s "
+        f"({TEST_COMMAND_SHARE} × {BASELINE_COMMIT}'s {BASELINE_TEST_COMMAND_S} s). Per-notebook fixed cost "
+        f"(process, kernel, imports and `setup_course`): median {fmt(fixed[len(fixed) // 2] if fixed else None)} s, "
+        f"{len(fixed)} notebooks.",
+        "",
+        "Full data: the last site build (`make site`, site/pages.json). Small data: the last test run's lanes "
+        "(each demo and solution runs twice from the top in one kernel).",
+        "",
+        *full_vs_small_rows(site_pages, small_runs),
+        "",
+        "### Back to back with the baseline (`scripts/bench_compare.sh`)",
+        "",
+        *(
+            back_to_back_rows(ROOT / "build" / "compare" / "results.jsonl")
+            or ["Not measured yet: run `scripts/bench_compare.sh` (about 1.5 hours on 2 cores)."]
+        ),
+        "",
+        "### Every run of the last small-data test run",
         "",
         times.strip(),
         "",

@@ -31,7 +31,13 @@ MODES = ("twice", "to-first-blank", "once")
 
 def _client(notebook, path: Path) -> NotebookClient:
     return NotebookClient(
-        notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        notebook,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        # The runs are over when the kernel stops: a graceful stop only spends seconds on TensorFlow's and
+        # Spark's exit handlers (Spark's JVM ends by itself when its Python parent is gone).
+        shutdown_kernel="immediate",
     )
 
 

@@ -102,6 +102,7 @@ def _run_in_process(
             err = f"still running after {NOTEBOOK_LIMIT_S} s, stopped (a hang?)\n{err}"
         finally:
             running.pop(lane, None)
+            _stop_what_is_left(process)
         finished = time.monotonic()
         if process.returncode != 0 or not result_file.exists():
             return NotebookResult(job, lane, started, finished, crash=f"exit {process.returncode}\n{err[-4000:]}")
@@ -109,6 +110,14 @@ def _run_in_process(
     return NotebookResult(
         job, lane, started, finished, data["runs"], data.get("kernel_start_s"), data["cells"], data["failure"]
     )
+
+
+def _stop_what_is_left(process: subprocess.Popen) -> None:
+    """Anything the notebook started and left running (a JVM, a model server) goes with its process group."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class Lanes:

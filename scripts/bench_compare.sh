@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Old against new, back to back on this machine (issue 17): the README's test command after setup, and the
+# full-data time of the notebooks that were slowest at the baseline. Machines like this one are noisy, so the
+# two commits are measured one right after the other, never against a figure from another day.
+#
+#   scripts/bench_compare.sh [tests|notebooks|all] [BASELINE]     (default: all, 4531174)
+#
+# Each commit is cloned into build/compare/<commit> from this repository, set up with its own `make setup`
+# (not timed), then timed. Results are appended to build/compare/results.jsonl; scripts/bench_report.py
+# puts the latest pair of each measurement in reports/bench.md. Takes about 25 minutes for `tests` and
+# about an hour for `notebooks` on 2 cores. Offline, set COURSE_DATA_MIRROR as for `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WHAT=${1:-all}
+BASELINE=${2:-4531174}
+OUT=build/compare
+RESULTS=$OUT/results.jsonl
+# The baseline's five slowest full-data notebooks (issue 17); the same files exist at both commits.
+NOTEBOOKS=(
+  notebooks/07_transfer_learning/07.1_transfer_learning.ipynb
+  notebooks/07_transfer_learning/solutions/07.2L_transfer_learning_lab.ipynb
+  notebooks/08_gans/08.1_gan.ipynb
+  notebooks/08_gans/solutions/08.1L_gan_lab.ipynb
+  notebooks/03_hyperopt/03.1_hyperopt.ipynb
+)
+case $WHAT in tests|notebooks|all) ;; *) echo "Say what to compare: tests, notebooks or all." >&2; exit 2 ;; esac
+
+record() {  # commit, measurement, seconds, exit code
+  printf '{"date": "%s", "commit": "%s", "what": "%s", "seconds": %s, "exit": %s}\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2" "$3" "$4" >> "$RESULTS"
+  echo "  $1 $2: $3 s (exit $4)"
+}
+
+prepare() {  # commit -> a set-up clone in build/compare/<commit>
+  local commit=$1 dir=$OUT/$1
+  if [ ! -d "$dir/.git" ]; then
+    git clone -q --no-checkout . "$dir"
+    git -C "$dir" checkout -q "$commit"
+  fi
+  [ -e "$dir/../shared" ] || [ ! -d ../shared ] || ln -s "$(cd ../shared && pwd)" "$OUT/shared"
+  (cd "$dir" && make setup > setup.log 2>&1) || { echo "make setup failed in $dir (see $dir/setup.log)" >&2; exit 1; }
+}
+
+timed() {  # commit, measurement, command...: run it in the commit's clone and record its time
+  local commit=$1 what=$2 started code=0
+  shift 2
+  started=$(date +%s)
+  (cd "$OUT/$commit" && "$@") > "$OUT/$commit/$(echo "$what" | tr '/ ' '__').log" 2>&1 || code=$?
+  record "$commit" "$what" $(( $(date +%s) - started )) "$code"
+}
+
+mkdir -p "$OUT"
+head=$(git rev-parse --short HEAD)
+base=$(git rev-parse --short "$BASELINE")
+for commit in "$base" "$head"; do
+  echo "==> $commit"
+  prepare "$commit"
+  if [ "$WHAT" != notebooks ]; then
+    timed "$commit" "make test" make test
+  fi
+  if [ "$WHAT" != tests ]; then
+    for notebook in "${NOTEBOOKS[@]}"; do
+      timed "$commit" "full data: $notebook" env COURSE_SMALL_DATA=0 COURSE_TEST_RUN=1 COURSE_HOME="$PWD/$OUT/$commit/.course-compare" \
+        .venv/bin/python -m jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
+        --output-dir "$PWD/$OUT/$commit/executed" "$notebook"
+    done
+  fi
+done
+echo "Results: $RESULTS (scripts/bench_report.py shows the latest of each)."
