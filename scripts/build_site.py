@@ -470,8 +470,10 @@ def navigation_bar(
     if following:
         items.append(f"<a rel='next' href='{href(following.html)}'>{html.escape(titles[following.notebook])} →</a>")
     items += [f"<a href='{html.escape(url)}'>{label} on GitHub</a>" for label, url in links]
+    # nbconvert's page styles links like text: the bar's own rule makes them look like links.
     return (
-        f"{NAV_START}<nav class='course-nav' style='font-family:sans-serif;padding:.6em 1em;background:#eef2f7;"
+        f"{NAV_START}<style>nav.course-nav a{{color:#0b57d0;text-decoration:underline}}</style>"
+        "<nav class='course-nav' style='font-family:sans-serif;padding:.6em 1em;background:#eef2f7;"
         "display:flex;gap:1.5em;flex-wrap:wrap'>" + "".join(items) + f"</nav>{NAV_END}"
     )
 
