@@ -11,7 +11,7 @@ PORT    ?= 8888
 MLFLOW_PORT ?= 5000
 
 .PHONY: help setup course test unit labs mlflow-ui tensorboard lock bench site clean reset \
-	cluster cluster-stop test-cluster test-runtime
+	cluster cluster-stop test-cluster test-runtime bench-cluster
 
 help:
 	@echo "make course     set up (first time: ~5 min, later clones: ~30 s) and open JupyterLab"
@@ -27,6 +27,7 @@ help:
 	@echo "                COURSE_SPARK_MASTER=\$$(cat build/spark-cluster/master-url) make course"
 	@echo "make cluster-stop  stop it"
 	@echo "make test-cluster  run every Spark notebook against a fresh cluster (small data, strict paths)"
+	@echo "make bench-cluster  UDF inference and SparkTrials on local[2] and on a fresh cluster: reports/bench.md"
 	@echo "make test-runtime RUNTIME=15.4  run every notebook (small data) on a Databricks runtime's versions"
 	@echo "                in .venv-runtime-15.4 (RUNTIME=17.3: the current LTS; requirements/runtimes/)"
 
@@ -83,6 +84,10 @@ cluster-stop:
 # Starts its own cluster (or uses COURSE_SPARK_MASTER), runs every Spark notebook on it, stops it.
 test-cluster: setup
 	RUN_CLUSTER_TESTS=1 $(PY) -m pytest -s tests/cluster
+
+bench-cluster: setup
+	$(PY) scripts/bench_spark.py
+	$(PY) scripts/bench_report.py
 
 # Runtime parity: a second environment beside .venv (.venv-runtime-$(RUNTIME), reused when unchanged) with the
 # versions Databricks Runtime $(RUNTIME) ML ships (requirements/runtimes/$(RUNTIME).txt) plus the course's install

@@ -220,6 +220,31 @@ def main() -> None:
         f"{udf.get('partitions', '?')} partitions, weights: {udf.get('weights', '?')}.",
         "",
     ]
+    spark_bench = read_json(ROOT / "build" / "spark-bench.json", {})
+    local, cluster = spark_bench.get("local", {}), spark_bench.get("cluster", {})
+
+    def udf(run):
+        return run.get("udf_inference", {}).get("images_per_s")
+
+    def trials(run):
+        return run.get("spark_trials", {}).get("seconds")
+
+    lines += [
+        "## Spark on `local[2]` and on a 2-worker standalone cluster (`make bench-cluster`)",
+        "",
+        f"Measured {spark_bench.get('date', 'never (run `make bench-cluster`)')}, one after the other on this "
+        "machine (scripts/bench_spark.py): the cluster is one master and two workers of 1 core each "
+        "(scripts/spark_cluster.py).",
+        "",
+        "| measurement | `local[2]` | standalone cluster |",
+        "|---|---:|---:|",
+        f"| pandas UDF inference, images/s (a Keras CNN, 28×28 images) | {fmt(udf(local))} | {fmt(udf(cluster))} |",
+        f"| SparkTrials, 8 trials 2 at a time, s | {fmt(trials(local))} | {fmt(trials(cluster))} |",
+        "",
+        "On one 2-core machine the cluster cannot be faster: its executors are separate JVMs and Python processes "
+        "that load TensorFlow and the model themselves, and the driver ships tasks over the network stack.",
+        "",
+    ]
     installs = install_times()
     lines += [
         "## Installing the course (`scripts/setup.sh` in a fresh clone)",

@@ -138,7 +138,9 @@ else
     || fail "the runtime's set does not resolve (uv's explanation above): a runtime pin, the install step and the test tools contradict each other, or a version is missing from the package sources."
   uv_install() { "$UV_BIN" pip install --python "$VENV/bin/python" --quiet "$@"; }
   say "Installing $(grep -c '==' "$OUT/resolved.txt") packages with uv"
-  uv_install -r "$OUT/resolved.txt" ${torch_index[@]+"${torch_index[@]}"} \
+  # --no-deps: the resolved file is the whole set, resolved with the overrides (an install would otherwise
+  # re-read each package's own requirements, e.g. torch's setuptools>=77 against Horovod's build pin).
+  uv_install --no-deps -r "$OUT/resolved.txt" ${torch_index[@]+"${torch_index[@]}"} \
     || fail "uv could not install $OUT/resolved.txt (see the lines above); check the connection to PyPI and run the command again."
   if [ -n "$horovod_version" ]; then
     source scripts/horovod.sh
