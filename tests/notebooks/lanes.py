@@ -42,7 +42,8 @@ class NotebookJob:
 
     @property
     def name(self) -> str:
-        return self.path.relative_to(ROOT).as_posix()
+        """The notebook's path from the repository's root (or in full, for one outside it)."""
+        return self.path.relative_to(ROOT).as_posix() if self.path.is_relative_to(ROOT) else self.path.as_posix()
 
     def __str__(self) -> str:  # pytest shows it in test ids
         return self.path.stem

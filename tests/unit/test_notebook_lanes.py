@@ -1,0 +1,84 @@
+"""The lanes that run the notebooks (tests/notebooks/lanes.py), on tiny notebooks: two at a time, each run twice
+in one kernel, a failure in the second run told apart from one in the first, a student lab stopped at its
+blank, and what the test report says."""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import CancelledError
+
+import nbformat
+import pytest
+
+from tests.notebooks.lanes import Lanes, NotebookJob, describe_failure
+
+
+def write_notebook(folder, name: str, *cells: str):
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in cells]), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lanes")
+    jobs = {
+        "fine": NotebookJob(write_notebook(folder, "fine", "import time\ntime.sleep(1)", "x = 1"), "twice"),
+        # A notebook that works once but not twice in one kernel: state left by its first run breaks it.
+        "once only": NotebookJob(
+            write_notebook(folder, "once_only", "assert 'ran' not in globals(), 'ran before'\nran = True"), "twice"
+        ),
+        "broken": NotebookJob(write_notebook(folder, "broken", "x = 1", "1 / 0"), "twice"),
+        "lab": NotebookJob(
+            write_notebook(folder, "lab", "y = 2", "raise NameError('fill_in: not filled in yet')", "z = 3"),
+            "to-first-blank",
+        ),
+    }
+    lanes = Lanes(list(jobs.values()), 2, dict(os.environ)).start()
+    return jobs, {name: lanes.result(job) for name, job in jobs.items()}, lanes
+
+
+def test_a_good_notebook_runs_twice_in_one_kernel(finished):
+    _, results, _ = finished
+    fine = results["fine"]
+    assert not fine.failure and not fine.crash
+    assert len(fine.runs) == 2 and all(seconds >= 1 for seconds in fine.runs)
+    assert fine.setup_cell_s >= 1 and fine.fixed_s >= fine.setup_cell_s
+
+
+def test_state_left_by_the_first_run_fails_the_second_and_the_report_says_which_run(finished):
+    _, results, _ = finished
+    once = results["once only"]
+    assert once.failure["run"] == 2 and once.failure["ename"] == "AssertionError"
+    assert "second run from the top, in the same kernel" in describe_failure(once)
+    broken = results["broken"]
+    assert broken.failure["run"] == 1 and broken.failure["cell"] == 1 and broken.failure["ename"] == "ZeroDivisionError"
+    assert "failed in its first run, cell 1" in describe_failure(broken)
+
+
+def test_a_student_lab_stops_at_the_cell_that_stops_it(finished):
+    _, results, _ = finished
+    lab = results["lab"]
+    assert lab.failure["cell"] == 1 and lab.failure["ename"] == "NameError" and len(lab.runs) == 1
+
+
+def test_two_lanes_run_notebooks_side_by_side(finished):
+    _, results, lanes = finished
+    assert {result.lane for result in results.values()} == {0, 1}
+    first, second = sorted(results.values(), key=lambda result: result.started)[:2]
+    assert second.started < first.finished, "the first two notebooks should have run at the same time"
+    assert len(lanes.finished_results()) == 4
+
+
+def test_stopping_cancels_what_has_not_started(tmp_path):
+    slow = NotebookJob(write_notebook(tmp_path, "slow", "import time\ntime.sleep(60)"), "twice")
+    waiting = NotebookJob(write_notebook(tmp_path, "waiting", "x = 1"), "twice")
+    lanes = Lanes([slow, waiting], 1, dict(os.environ)).start()
+    time.sleep(1)
+    started = time.monotonic()
+    lanes.stop()
+    assert lanes.result(slow).crash, "the running notebook is stopped, and its result says so"
+    assert time.monotonic() - started < 30
+    with pytest.raises(CancelledError):
+        lanes.result(waiting)
