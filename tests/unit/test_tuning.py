@@ -7,7 +7,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from hyperopt import STATUS_FAIL, STATUS_OK, fmin, hp, tpe
+from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, tpe
 from hyperopt.pyll import scope
 from mlflow.protos.databricks_pb2 import PERMISSION_DENIED
 
@@ -103,6 +103,27 @@ def test_trials_starting_from_runs_given_points_first_in_a_conditional_space():
     assert trials.trials[1]["misc"]["vals"]["momentum"] == [0.99]
     with pytest.raises(ValueError, match="lr"):
         tuning.trials_starting_from([{"lr": 0.1}], SPACE)
+
+
+def test_past_failed_trials_lets_no_progress_loss_stop_a_search_with_failures():
+    from hyperopt.early_stop import no_progress_loss
+
+    def objective(params):  # a failure every third trial, and no progress after the first success
+        objective.calls += 1
+        if objective.calls % 3 == 0:
+            return {"status": STATUS_FAIL}
+        return {"status": STATUS_OK, "loss": 1.0}
+
+    objective.calls = 0
+    space = {"x": hp.uniform("x", 0, 1)}
+    search = dict(algo=tpe.suggest, max_evals=20, show_progressbar=False, rstate=np.random.default_rng(0))
+    with pytest.raises(KeyError, match="loss"):  # the library's own stop function trips over a failed trial
+        fmin(objective, space, trials=Trials(), early_stop_fn=no_progress_loss(3), **search)
+    objective.calls = 0
+    trials = Trials()
+    fmin(objective, space, trials=trials, early_stop_fn=tuning.past_failed_trials(no_progress_loss(3)), **search)
+    # three successes without progress (no_progress_loss counts the first one too), the failure passed over
+    assert [result["status"] for result in trials.results] == ["ok", "ok", "fail", "ok"]
 
 
 def demo_objective(data, experiment_id, epochs=2):
@@ -215,10 +236,11 @@ def test_results_table_and_best_result():
     results = [
         {"status": "ok", "loss": 0.8, "config": {"width": 8}},
         {"status": "fail", "failure": "diverged", "config": {"width": 16}},
-        {"status": "ok", "loss": 0.6, "config": {"width": 32}},
+        {"status": "ok", "loss": 0.6, "config": {"width": 32}, "epochs": 7},
     ]
     table = tuning.results_table(results)
     assert list(table["width"]) == [8, 16, 32]
+    assert table["epochs"].iloc[2] == 7 and table["epochs"].isna().iloc[0]
     assert list(table["status"]) == ["ok", "fail", "ok"]
     assert math.isnan(table["val_rmse"].iloc[1])
     assert tuning.best_result(results)["config"] == {"width": 32}
