@@ -4,8 +4,9 @@ The objective itself (train one configuration, score it on validation, log it as
 the search's parent run, return Hyperopt's result) is the lesson: demo 03.1 shows it in a cell and lab 03.1L
 asks the learner to write it. This module holds what surrounds it: turning a sampled configuration into flat
 settings (``flatten``) and a model (``build_model``), the untuned baseline (``train_and_score``), given first
-trials (``trials_starting_from``), an early stop of the search that passes over failed trials (``past_failed_trials``), the search's summary on its parent run (``log_search_summary``), the trial
-runs and how many ran at once (``trial_runs``, ``most_at_once``), and the class's ``leaderboard()``.
+trials (``trials_starting_from``), an early stop of the search that passes over failed trials
+(``past_failed_trials``), the search's summary on its parent run (``log_search_summary``), the trial runs and
+how many ran at once (``trial_runs``, ``most_at_once``), and the class's ``leaderboard()``.
 
 The leaderboard is one experiment the whole class shares (``/Shared/dl-course/leaderboard`` on Databricks,
 ``dl-course/leaderboard`` in a local store): each finished search posts an entry there, tagged with its
