@@ -7,7 +7,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from hyperopt import STATUS_FAIL, STATUS_OK, fmin, hp, tpe
+from hyperopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, tpe
 from hyperopt.pyll import scope
 from mlflow.protos.databricks_pb2 import PERMISSION_DENIED
 
@@ -105,8 +105,30 @@ def test_trials_starting_from_runs_given_points_first_in_a_conditional_space():
         tuning.trials_starting_from([{"lr": 0.1}], SPACE)
 
 
+def test_past_failed_trials_lets_no_progress_loss_stop_a_search_with_failures():
+    from hyperopt.early_stop import no_progress_loss
+
+    def objective(params):  # a failure every third trial, and no progress after the first success
+        objective.calls += 1
+        if objective.calls % 3 == 0:
+            return {"status": STATUS_FAIL}
+        return {"status": STATUS_OK, "loss": 1.0}
+
+    objective.calls = 0
+    space = {"x": hp.uniform("x", 0, 1)}
+    search = dict(algo=tpe.suggest, max_evals=20, show_progressbar=False, rstate=np.random.default_rng(0))
+    with pytest.raises(KeyError, match="loss"):  # the library's own stop function trips over a failed trial
+        fmin(objective, space, trials=Trials(), early_stop_fn=no_progress_loss(3), **search)
+    objective.calls = 0
+    trials = Trials()
+    fmin(objective, space, trials=trials, early_stop_fn=tuning.past_failed_trials(no_progress_loss(3)), **search)
+    # three successes without progress (no_progress_loss counts the first one too), the failure passed over
+    assert [result["status"] for result in trials.results] == ["ok", "ok", "fail", "ok"]
+
+
 def demo_objective(data, experiment_id, epochs=2):
-    """The objective of demo 03.1, section 3 (each trial a nested run; a diverged trial a failure)."""
+    """The objective of demo 03.1, section 3 (each trial a nested run with early stopping; a trial whose loss
+    was ever NaN a failure)."""
     import keras
 
     def objective(params, parent_run_id):
@@ -117,16 +139,27 @@ def demo_objective(data, experiment_id, epochs=2):
             mlflow.log_params(config)
             keras.utils.set_random_seed(0)
             model = tuning.build_model(config, data.X_train)
-            model.fit(data.X_train, data.y_train, epochs=epochs, batch_size=64, verbose=0)
-            val_rmse = float(model.evaluate(data.X_val, data.y_val, verbose=0)[1])
-            if math.isfinite(val_rmse):
-                mlflow.log_metric("val_rmse", val_rmse)
+            history = model.fit(
+                data.X_train,
+                data.y_train,
+                validation_data=(data.X_val, data.y_val),
+                epochs=epochs,
+                batch_size=256,
+                validation_batch_size=len(data.X_val),
+                verbose=0,
+                callbacks=[keras.callbacks.EarlyStopping(patience=1), keras.callbacks.TerminateOnNaN()],
+            ).history
+            finite = all(math.isfinite(value) for value in history["loss"] + history["val_rmse"])
+            if finite:
+                best_epoch = int(np.argmin(history["val_rmse"]))
+                val_rmse, best_epochs = float(history["val_rmse"][best_epoch]), best_epoch + 1
+                mlflow.log_metrics({"val_rmse": val_rmse, "epochs": best_epochs})
         result = {"config": config, "run_id": run.info.run_id}
-        if not math.isfinite(val_rmse):
+        if not finite:
             mlflow.MlflowClient().set_tag(run.info.run_id, "failure", "training diverged")
             mlflow.MlflowClient().set_terminated(run.info.run_id, status="FAILED")
             return {**result, "status": STATUS_FAIL, "failure": "training diverged"}
-        return {**result, "status": STATUS_OK, "loss": val_rmse}
+        return {**result, "status": STATUS_OK, "loss": val_rmse, "epochs": best_epochs}
 
     return objective
 
@@ -149,6 +182,7 @@ def test_search_summary_and_trial_runs_of_a_search_with_a_failure(experiment, da
         best = tuning.log_search_summary(trials.results, "unit test")
     ok, failed, drawn = trials.results
     assert ok["status"] == STATUS_OK and ok["loss"] > 0 and ok["config"]["optimizer"] == "adam"
+    assert 1 <= ok["epochs"] <= 2 and tuning.results_table(trials.results)["epochs"].iloc[0] == ok["epochs"]
     assert failed["status"] == STATUS_FAIL and "diverged" in failed["failure"]
     assert best is min((ok, drawn), key=lambda result: result.get("loss", math.inf))
     runs = tuning.trial_runs(parent.info.run_id, experiment)
@@ -215,10 +249,11 @@ def test_results_table_and_best_result():
     results = [
         {"status": "ok", "loss": 0.8, "config": {"width": 8}},
         {"status": "fail", "failure": "diverged", "config": {"width": 16}},
-        {"status": "ok", "loss": 0.6, "config": {"width": 32}},
+        {"status": "ok", "loss": 0.6, "config": {"width": 32}, "epochs": 7},
     ]
     table = tuning.results_table(results)
     assert list(table["width"]) == [8, 16, 32]
+    assert table["epochs"].iloc[2] == 7 and table["epochs"].isna().iloc[0]
     assert list(table["status"]) == ["ok", "fail", "ok"]
     assert math.isnan(table["val_rmse"].iloc[1])
     assert tuning.best_result(results)["config"] == {"width": 32}

@@ -4,8 +4,9 @@ The objective itself (train one configuration, score it on validation, log it as
 the search's parent run, return Hyperopt's result) is the lesson: demo 03.1 shows it in a cell and lab 03.1L
 asks the learner to write it. This module holds what surrounds it: turning a sampled configuration into flat
 settings (``flatten``) and a model (``build_model``), the untuned baseline (``train_and_score``), given first
-trials (``trials_starting_from``), the search's summary on its parent run (``log_search_summary``), the trial
-runs and how many ran at once (``trial_runs``, ``most_at_once``), and the class's ``leaderboard()``.
+trials (``trials_starting_from``), an early stop of the search that passes over failed trials
+(``past_failed_trials``), the search's summary on its parent run (``log_search_summary``), the trial runs and
+how many ran at once (``trial_runs``, ``most_at_once``), and the class's ``leaderboard()``.
 
 The leaderboard is one experiment the whole class shares (``/Shared/dl-course/leaderboard`` on Databricks,
 ``dl-course/leaderboard`` in a local store): each finished search posts an entry there, tagged with its
@@ -70,6 +71,22 @@ def flatten(params: dict) -> dict:
         if key in config:
             config[key] = int(config[key])
     return config
+
+
+def past_failed_trials(stop_fn):
+    """``stop_fn`` (an ``early_stop_fn`` for ``fmin``) made to look only at trials that succeeded.
+
+    Hyperopt's ``no_progress_loss`` reads the loss of the newest trial, and a failed trial has none: it
+    would stop the search with ``KeyError: 'loss'``. This wrapper passes a failed newest trial over (no
+    progress counted, the state kept as it was) and hands every successful one to ``stop_fn``.
+    """
+
+    def early_stop_fn(trials, *state):
+        if trials.trials[-1]["result"].get("status") != "ok":
+            return False, list(state)
+        return stop_fn(trials, *state)
+
+    return early_stop_fn
 
 
 def trials_starting_from(points: list[dict], space):
@@ -142,12 +159,14 @@ def train_and_score(config: dict, data: TuningData, epochs: int, seed: int = 42,
 
 
 def results_table(results: list[dict]):
-    """One row per trial (in the order they were proposed): its settings, status and loss."""
+    """One row per trial (in the order they were proposed): its status, loss, best epoch (if any) and settings."""
     import pandas as pd
 
     rows = []
     for number, result in enumerate(results):
         row = {"trial": number, "status": result.get("status"), METRIC: result.get("loss", math.nan)}
+        if "epochs" in result:  # how many epochs the trial's best model took, when early stopping recorded it
+            row["epochs"] = result["epochs"]
         row.update(result.get("config", {}))
         row["failure"] = result.get("failure", "")
         rows.append(row)
