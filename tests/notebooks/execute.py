@@ -25,14 +25,15 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 CELL_TIMEOUT_S = 900  # a small-data cell takes seconds; this only catches a hang
+TIMED_CELL_TIMEOUT_S = 3600  # `once` times full-data runs too, whose training cells take minutes
 ERROR_TEXT_LIMIT = 6000
 MODES = ("twice", "to-first-blank", "once")
 
 
-def _client(notebook, path: Path) -> NotebookClient:
+def _client(notebook, path: Path, timeout: int) -> NotebookClient:
     return NotebookClient(
         notebook,
-        timeout=CELL_TIMEOUT_S,
+        timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         # The runs are over when the kernel stops: a graceful stop only spends seconds on TensorFlow's and
@@ -59,7 +60,7 @@ def _run_all_cells(client: NotebookClient, notebook, cell_seconds: list) -> dict
 
 def run(mode: str, path: Path) -> dict:
     notebook = nbformat.read(path, as_version=4)
-    client = _client(notebook, path)
+    client = _client(notebook, path, TIMED_CELL_TIMEOUT_S if mode == "once" else CELL_TIMEOUT_S)
     result: dict = {"notebook": str(path), "mode": mode, "runs": [], "cells": [], "failure": None}
     started = time.perf_counter()
     with client.setup_kernel():
