@@ -279,7 +279,7 @@ def check_fine_tuning(model, base_model, lowest_start: str, max_learning_rate: f
         )
         check(
             rate is not None and rate <= max_learning_rate,
-            ok=f"The model is recompiled with a small learning rate ({rate:g})." if rate else "",
+            ok=f"The model is compiled with a small learning rate ({rate:g})." if rate else "",
             problem=(
                 f"The learning rate is {rate:g}; fine-tuning needs at most {max_learning_rate:g}, "
                 "and a recompile after changing `trainable`."
