@@ -34,6 +34,7 @@ def frozen_backbone():
 
 
 def head_model(base, units=1, activation=None, extra_dense=False, functional=False):
+    """The whole model of the lab's step 4: scaling, backbone, pooling, then a head (to fine-tune)."""
     if functional:  # another correct style: the functional API, as in 07.1
         inputs = keras.Input(IMAGE)
         x = layers.GlobalMaxPooling2D()(base(layers.Rescaling(1 / 127.5, offset=-1.0)(inputs), training=False))
@@ -42,6 +43,26 @@ def head_model(base, units=1, activation=None, extra_dense=False, functional=Fal
     if extra_dense:
         stack.append(layers.Dense(3, activation="relu"))
     return keras.Sequential(stack + [layers.Dense(units, activation=activation)])
+
+
+def head_on_features(units=1, activation=None, extra_dense=False, functional=False, inputs=(FEATURES[-1],)):
+    """The lab's step 3: a head from one feature vector to the output."""
+    if functional:
+        vector = keras.Input(inputs)
+        hidden = layers.Dense(4, activation="relu")(layers.Dropout(0.2)(vector))
+        return keras.Model(vector, layers.Dense(units, activation=activation)(hidden))
+    stack = [keras.Input(inputs), layers.Dropout(0.2)]
+    if extra_dense:
+        stack.append(layers.Dense(3, activation="relu"))
+    return keras.Sequential(stack + [layers.Dense(units, activation=activation)])
+
+
+def assembled(base, head):
+    """The lab's step 4: the trained head put back on the scaled, pooled backbone."""
+    extractor = keras.Sequential(
+        [keras.Input(IMAGE), layers.Rescaling(1 / 127.5, offset=-1.0), base, layers.GlobalAveragePooling2D()]
+    )
+    return keras.Sequential([keras.Input(IMAGE), extractor, head])
 
 
 def compile_model(model, learning_rate, from_logits=True):
@@ -83,6 +104,102 @@ def test_frozen_backbone_wrong(wrong, hint, capsys):
     assert hint in capsys.readouterr().out
 
 
+# --- step 2: the frozen features ------------------------------------------------------------------------------
+
+
+def image_splits(train=10, val=6):
+    """Two splits of single (image, label) pairs in file order, like the lab's cached `train_images`."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    splits = []
+    for count in (train, val):
+        images = rng.integers(0, 256, size=(count, *IMAGE)).astype("float32")
+        labels = (np.arange(count) % 2).reshape(-1, 1).astype("float32")
+        splits.append(tf.data.Dataset.from_tensor_slices((images, labels)))
+    return splits
+
+
+def extractor(base, scale=1 / 127.5, offset=-1.0, pooling=layers.GlobalAveragePooling2D):
+    return keras.Sequential(
+        [keras.Input(IMAGE), layers.Rescaling(scale, offset=offset), base, pooling()], name="feature_extractor"
+    )
+
+
+def extracted(feature_extractor, base, train_images, val_images, train_source=None):
+    """What the learner passes to the check: the extractor, the backbone and both splits' features."""
+    train_source = train_images if train_source is None else train_source
+    return (
+        feature_extractor,
+        base,
+        feature_extractor.predict(train_source.batch(4), verbose=0),
+        feature_extractor.predict(val_images.batch(4), verbose=0),
+        train_images,
+        val_images,
+    )
+
+
+def test_features_solution(capsys):
+    base = frozen_backbone()
+    train_images, val_images = image_splits()
+    checks.check_features(*extracted(extractor(base), base, train_images, val_images), IMAGE, FEATURES[-1])
+    assert "✘" not in capsys.readouterr().out
+
+
+def test_features_other_correct_design(capsys):
+    """Max pooling, a functional model with MobileNetV2's own preprocessing function, other batch sizes: all right."""
+    base = frozen_backbone()
+    train_images, val_images = image_splits()
+    inputs = keras.Input(IMAGE)
+    scaled = layers.Lambda(keras.applications.mobilenet_v2.preprocess_input)(inputs)
+    functional = keras.Model(inputs, layers.GlobalMaxPooling2D()(base(scaled, training=False)))
+    train_features = functional.predict(train_images.batch(7), verbose=0)
+    val_features = functional.predict(val_images.batch(64), verbose=0)
+    checks.check_features(functional, base, train_features, val_features, train_images, val_images, IMAGE, FEATURES[-1])
+    assert "✘" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        ("shuffled", "not from the shuffled `train_ds`"),  # features taken from the training pipeline
+        ("unscaled", "Scale the pixels from 0..255 to -1..1"),  # raw pixels into the backbone
+        ("zero_one", "Scale the pixels from 0..255 to -1..1"),  # the old rescale=1/255 habit
+        ("no_pooling", "turns the backbone's grid of feature maps into one vector"),  # the 4D maps as features
+        ("one_batch", "not one batch"),  # a single batch through the extractor
+        ("second_copy", "a second copy"),  # a new backbone inside the extractor
+    ],
+)
+def test_features_wrong(mistake, hint, capsys):
+    import tensorflow as tf
+
+    base = frozen_backbone()
+    train_images, val_images = image_splits()
+    if mistake == "unscaled":
+        answer = extracted(extractor(base, scale=1.0, offset=0.0), base, train_images, val_images)
+    elif mistake == "zero_one":
+        answer = extracted(extractor(base, scale=1 / 255, offset=0.0), base, train_images, val_images)
+    elif mistake == "no_pooling":
+        answer = extracted(extractor(base, pooling=layers.Identity), base, train_images, val_images)
+    elif mistake == "second_copy":
+        answer = extracted(extractor(frozen_backbone()), base, train_images, val_images)
+    elif mistake == "shuffled":
+        shuffled = train_images.shuffle(10, seed=1)
+        answer = extracted(extractor(base), base, train_images, val_images, train_source=shuffled)
+    else:  # one_batch
+        model = extractor(base)
+        first_batch = next(iter(train_images.batch(4)))[0]
+        answer = (model, base, model.predict(first_batch, verbose=0), model.predict(val_images.batch(4), verbose=0))
+        answer += (train_images, val_images)
+    assert isinstance(answer[4], tf.data.Dataset)
+    with pytest.raises(LabCheckFailed):
+        checks.check_features(*answer, IMAGE, FEATURES[-1])
+    assert hint in capsys.readouterr().out
+
+
+# --- step 3: the head on the features ----------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize(
     "head, from_logits",
     [
@@ -92,9 +209,8 @@ def test_frozen_backbone_wrong(wrong, hint, capsys):
         (dict(functional=True, activation="sigmoid"), False),  # functional API
     ],
 )
-def test_frozen_model_right(head, from_logits, capsys):
-    base = frozen_backbone()
-    checks.check_frozen_model(compile_model(head_model(base, **head), 1e-3, from_logits), base, IMAGE)
+def test_head_right(head, from_logits, capsys):
+    checks.check_head(compile_model(head_on_features(**head), 1e-3, from_logits), FEATURES[-1])
     assert "✘" not in capsys.readouterr().out
 
 
@@ -104,31 +220,37 @@ def test_frozen_model_right(head, from_logits, capsys):
         (dict(units=2), True, "Two classes need one output"),  # one unit per class
         (dict(activation="sigmoid"), True, "end without activation and pass from_logits=True"),  # sigmoid + logits
         (dict(), False, "end without activation and pass from_logits=True"),  # logit + default loss
+        (dict(inputs=FEATURES), True, "the pooling is already in the feature extractor"),  # head on feature maps
     ],
 )
-def test_frozen_model_wrong_head(head, from_logits, hint, capsys):
-    base = frozen_backbone()
+def test_head_wrong(head, from_logits, hint, capsys):
     with pytest.raises(LabCheckFailed):
-        checks.check_frozen_model(compile_model(head_model(base, **head), 1e-3, from_logits), base, IMAGE)
+        checks.check_head(compile_model(head_on_features(**head), 1e-3, from_logits), FEATURES[-1])
     assert hint in capsys.readouterr().out
 
 
-def test_frozen_model_not_compiled(capsys):
+def test_head_not_compiled(capsys):
+    with pytest.raises(LabCheckFailed):
+        checks.check_head(head_on_features(), FEATURES[-1])
+    assert "Compile the head with the binary cross-entropy" in capsys.readouterr().out
+
+
+# --- step 5: fine-tuning -----------------------------------------------------------------------------------------
+
+
+def test_fine_tuning_the_assembled_model(capsys):
+    """The lab's way: the trained head, a model of its own, is the last layer; a sigmoid inside it is seen."""
     base = frozen_backbone()
+    head = compile_model(head_on_features(activation="sigmoid"), 1e-3, from_logits=False)
+    model = assembled(base, head)
+    unfreeze(base)
+    compile_model(model, 1e-5, from_logits=False)
+    checks.check_fine_tuning(model, base, "block_13_expand")
+    assert "✘" not in capsys.readouterr().out
+    compile_model(model, 1e-5, from_logits=True)  # a sigmoid inside the head, but a loss told it gets logits
     with pytest.raises(LabCheckFailed):
-        checks.check_frozen_model(head_model(base), base, IMAGE)
-    assert "Compile the model with the binary cross-entropy" in capsys.readouterr().out
-
-
-def test_frozen_model_needs_a_frozen_backbone_inside(capsys):
-    base = tiny_backbone()  # trainable
-    with pytest.raises(LabCheckFailed):
-        checks.check_frozen_model(compile_model(head_model(base), 1e-3), base, IMAGE)
-    assert "Keep the backbone frozen" in capsys.readouterr().out
-    other = frozen_backbone()
-    with pytest.raises(LabCheckFailed):
-        checks.check_frozen_model(compile_model(head_model(frozen_backbone()), 1e-3), other, IMAGE)
-    assert "a second, unfrozen copy" in capsys.readouterr().out
+        checks.check_fine_tuning(model, base, "block_13_expand")
+    assert "same loss as the head's" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("start, sigmoid", [("block_13_expand", False), ("Conv_1", False), ("block_13_expand", True)])
@@ -150,7 +272,7 @@ def test_fine_tuning_right(start, sigmoid, capsys):
         ("batchnorm", "Keep every BatchNormalization layer frozen"),
         ("all_layers", "at 'block_13_expand' or higher"),
         ("still_frozen", "Make the backbone trainable again"),
-        ("wrong_loss", "same loss as in step 2"),
+        ("wrong_loss", "same loss as the head's in step 3"),
     ],
 )
 def test_fine_tuning_wrong(mistake, hint, capsys):
