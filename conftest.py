@@ -58,19 +58,22 @@ def notebook_lanes(request) -> Lanes:
     return request.config.stash[LANES]
 
 
+def finished_in_order(lanes: Lanes):
+    return sorted(lanes.finished_results(), key=lambda result: result.job.name)
+
+
 def timing_table(lanes: Lanes) -> str:
-    """One row per notebook: its runs, the kernel's start, and the whole time in its lane."""
+    """One row per notebook: its runs, its fixed cost, and the whole time in its lane."""
     rows = [
         "| notebook | first run s | second run s | fixed cost s | in its lane s | |",
         "|---|---:|---:|---:|---:|---|",
     ]
-    results = sorted(lanes.finished_results(), key=lambda result: result.job.name)
+    results = finished_in_order(lanes)
     for result in results:
         runs = [f"{seconds:.1f}" for seconds in result.runs] + [""] * (2 - len(result.runs))
         if result.job.mode == "to-first-blank":
             runs[0] += " (to first blank)"
-        failed = result.crash or (result.failure and result.job.mode == "twice")
-        mark = "FAILED" if failed else ("over a minute" if result.wall_s > SLOW_NOTEBOOK_SECONDS else "")
+        mark = "FAILED" if not result.passed else ("over a minute" if result.wall_s > SLOW_NOTEBOOK_SECONDS else "")
         fixed = f"{result.fixed_s:.1f}" if result.fixed_s is not None else ""
         rows.append(f"| {result.job.name} | {runs[0]} | {runs[1]} | {fixed} | {result.wall_s:.1f} | {mark} |")
     busy = sum(result.wall_s for result in results)
@@ -103,9 +106,9 @@ def timing_records(lanes: Lanes) -> list[dict]:
             "runs_s": [round(seconds, 1) for seconds in result.runs],
             "fixed_s": None if result.fixed_s is None else round(result.fixed_s, 1),
             "in_lane_s": round(result.wall_s, 1),
-            "passed": not result.crash and (result.job.mode != "twice" or not result.failure),
+            "passed": result.passed,
         }
-        for result in sorted(lanes.finished_results(), key=lambda result: result.job.name)
+        for result in finished_in_order(lanes)
     ]
 
 

@@ -12,18 +12,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The baseline commit and its five slowest full-data notebooks (issue 17) come from scripts/bench_report.py,
+# which sets their targets; the same files exist at both commits.
+baseline_value() {  # a Python expression over `report`, the names scripts/bench_report.py defines
+  .venv/bin/python -c "import runpy; report = runpy.run_path('scripts/bench_report.py'); print($1)"
+}
 WHAT=${1:-all}
-BASELINE=${2:-4531174}
+BASELINE=${2:-$(baseline_value "report['BASELINE_COMMIT']")}
 OUT=build/compare
 RESULTS=$OUT/results.jsonl
-# The baseline's five slowest full-data notebooks (issue 17); the same files exist at both commits.
-NOTEBOOKS=(
-  notebooks/07_transfer_learning/07.1_transfer_learning.ipynb
-  notebooks/07_transfer_learning/solutions/07.2L_transfer_learning_lab.ipynb
-  notebooks/08_gans/08.1_gan.ipynb
-  notebooks/08_gans/solutions/08.1L_gan_lab.ipynb
-  notebooks/03_hyperopt/03.1_hyperopt.ipynb
-)
+NOTEBOOKS=()
+while IFS= read -r notebook; do NOTEBOOKS+=("$notebook"); done \
+  < <(baseline_value "'\\n'.join(report['BASELINE_FULL_DATA_S'])")
 case $WHAT in tests|notebooks|all) ;; *) echo "Say what to compare: tests, notebooks or all." >&2; exit 2 ;; esac
 
 record() {  # commit, measurement, seconds, exit code

@@ -56,7 +56,6 @@ class NotebookResult:
     started: float
     finished: float
     runs: list[float] = field(default_factory=list)
-    kernel_start_s: float | None = None
     cells: list[list[list[float]]] = field(default_factory=list)  # per run: [cell index, seconds] of each cell
     failure: dict | None = None
     crash: str | None = None  # the runner itself failed (a hang, a dead kernel): its own words
@@ -64,6 +63,11 @@ class NotebookResult:
     @property
     def wall_s(self) -> float:
         return self.finished - self.started
+
+    @property
+    def passed(self) -> bool:
+        """Ran as its mode expects: both runs to the end, or (a student lab) up to the cell that stops it."""
+        return not self.crash and (self.job.mode != "twice" or not self.failure)
 
     @property
     def setup_cell_s(self) -> float | None:
@@ -108,9 +112,7 @@ def _run_in_process(
         if process.returncode != 0 or not result_file.exists():
             return NotebookResult(job, lane, started, finished, crash=f"exit {process.returncode}\n{err[-4000:]}")
         data = json.loads(result_file.read_text())
-    return NotebookResult(
-        job, lane, started, finished, data["runs"], data.get("kernel_start_s"), data["cells"], data["failure"]
-    )
+    return NotebookResult(job, lane, started, finished, data["runs"], data["cells"], data["failure"])
 
 
 def _stop_what_is_left(process: subprocess.Popen) -> None:
