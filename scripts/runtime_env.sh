@@ -147,6 +147,9 @@ else
     install_horovod "$VENV" "$horovod_version"
   fi
 
+  say "Compiling the packages' bytecode once"
+  compile_bytecode "$VENV"
+
   say "Checking the runtime's versions"
   RUNTIME_DEVIATIONS=$deviations "$VENV/bin/python" - "$PINS" "$STEP" <<'PY' || fail "the environment does not have the runtime's versions (see above); delete $VENV and run the command again."
 import os, re, sys
