@@ -28,6 +28,7 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.\-]*)==([0-9][0-9A-Za-z.+!\-]*)(\s+#
 # files say the same in their header comments).
 DELIBERATE_UPGRADES = {
     ("15.4", "mlflow"): "MLflow 3's log_model(name=...) and models:/m-... URIs; the runtime has 2.13.1",
+    ("15.4", "shap"): "SHAP 0.44's DeepExplainer cannot read a Keras 3 model (05.1); the runtime has 0.44.0",
     ("17.3", "mlflow"): "the MLflow the notebooks were tested with, over the runtime's 3.0.1",
 }
 
