@@ -58,6 +58,19 @@ def notebook_lanes(request) -> Lanes:
     return request.config.stash[LANES]
 
 
+@pytest.fixture(scope="session")
+def lanes_result_of(request):
+    """``lanes_result_of(path)``: a demo's result from this session's lanes, waiting for it if it is still to
+    run; None when the lanes do not run that notebook (a test run on its own then runs what it needs itself)."""
+    lanes = request.config.stash.get(LANES, None)
+
+    def result_of(path):
+        job = NotebookJob(path.resolve(), "twice")
+        return lanes.result(job) if lanes is not None and job in lanes.jobs else None
+
+    return result_of
+
+
 def finished_in_order(lanes: Lanes):
     return sorted(lanes.finished_results(), key=lambda result: result.job.name)
 
@@ -107,6 +120,8 @@ def timing_records(lanes: Lanes) -> list[dict]:
             "fixed_s": None if result.fixed_s is None else round(result.fixed_s, 1),
             "in_lane_s": round(result.wall_s, 1),
             "passed": result.passed,
+            # Each run's [cell index, seconds], for where a notebook's time goes.
+            "cells_s": [[[index, round(seconds, 1)] for index, seconds in run] for run in result.cells],
         }
         for result in finished_in_order(lanes)
     ]

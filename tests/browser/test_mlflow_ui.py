@@ -1,7 +1,8 @@
 """The MLflow UI, started as `make mlflow-ui` starts it, lists what 02.1 wrote: its experiment and its model.
 
-In the whole test suite 02.1 has already run (tests/browser comes after notebooks/); run alone, this test
-first runs 02.1 itself, up to the cell that registers its model (the part the UI needs).
+In the whole test suite 02.1 runs in the notebook lanes, and this test waits for it (the browser tests run while
+the lanes work); run alone, this test first runs 02.1 itself, up to the cell that registers its model (the part
+the UI needs).
 """
 
 from __future__ import annotations
@@ -80,12 +81,13 @@ def run_02_1_until_model_is_registered() -> None:
 
 
 @pytest.fixture
-def store_with_02_1(monkeypatch):
+def store_with_02_1(monkeypatch, lanes_result_of):
     """The test run's MLflow store, holding what 02.1 writes; its tracking URI and artifact root."""
     monkeypatch.setenv(settings.HOME_ENV, os.environ.get(settings.HOME_ENV) or str(settings.TEST_HOME))
     monkeypatch.setenv(settings.SMALL_ENV, "1")
     monkeypatch.setenv(settings.TEST_RUN_ENV, "1")
     tracking_uri, artifact_root = setting("tracking-uri"), setting("artifact-root")
+    lanes_result_of(NOTEBOOK)  # 02.1 in this session's lanes: its runs are over (its own test reports how)
     if not has_02_1(tracking_uri):
         run_02_1_until_model_is_registered()
         assert has_02_1(tracking_uri), f"02.1 ran but its experiment or model is not in {tracking_uri}"
