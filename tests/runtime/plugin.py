@@ -18,16 +18,24 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_ENV = settings.RUNTIME_PARITY_ENV
 
 # What includes/lessons/distributed/helpers.py require_horovod() says where the runtime has no Horovod
-# (tests/unit/test_runtime_parity.py keeps the two identical).
+# (tests/unit/test_runtime_parity.py keeps these sentences identical to the helpers').
 NO_HOROVOD = (
     "This Databricks runtime has no Horovod (Databricks removed it after 15.4 LTS ML): attach the "
     "notebook to a 15.4 LTS ML cluster, or see 04.3 for TorchDistributor, its replacement."
+)
+
+# What require_petastorm() says where the runtime's PyArrow (16 or later) has no pyarrow.filesystem.
+NO_PETASTORM = (
+    "Petastorm cannot run on this Databricks runtime (it imports pyarrow.filesystem, which the "
+    "runtime's PyArrow no longer has): attach the notebook to a 15.4 LTS ML cluster, or load data "
+    "with Mosaic Streaming, which Databricks recommends on newer runtimes."
 )
 
 # Runtime -> {notebook (path from the repository root): the one sentence it stops with}.
 EXPECTED_STOPS: dict[str, dict[str, str]] = {
     "15.4": {},
     "17.3": {
+        "notebooks/04_distributed/04.1_petastorm.ipynb": NO_PETASTORM,
         "notebooks/04_distributed/04.2_horovod.ipynb": NO_HOROVOD,
         "notebooks/04_distributed/solutions/04.2L_horovod_petastorm_lab.ipynb": NO_HOROVOD,
         "notebooks/04_distributed/04.2L_horovod_petastorm_lab.ipynb": NO_HOROVOD,

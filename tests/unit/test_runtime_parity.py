@@ -147,10 +147,11 @@ def test_an_ordinary_test_run_expects_no_stops(monkeypatch):
     assert plugin.expected_stops() == {}
 
 
-def test_on_17_3_the_horovod_notebooks_are_expected_to_stop(monkeypatch):
+def test_on_17_3_the_horovod_and_petastorm_notebooks_are_expected_to_stop(monkeypatch):
     monkeypatch.setenv(plugin.RUNTIME_ENV, "17.3")
     stops = plugin.expected_stops()
     assert set(stops) == {
+        "notebooks/04_distributed/04.1_petastorm.ipynb",
         "notebooks/04_distributed/04.2_horovod.ipynb",
         "notebooks/04_distributed/04.2L_horovod_petastorm_lab.ipynb",
         "notebooks/04_distributed/solutions/04.2L_horovod_petastorm_lab.ipynb",
@@ -176,6 +177,31 @@ def test_the_expected_sentence_is_what_require_horovod_says_on_a_runtime_without
     with pytest.raises(CourseSetupError) as stop:
         helpers.require_horovod()
     assert plugin.same_sentence(str(stop.value), plugin.NO_HOROVOD)
+
+
+def test_the_expected_sentence_is_what_require_petastorm_says_where_pyarrow_is_too_new(monkeypatch):
+    import builtins
+
+    from includes.lessons.distributed import helpers
+    from includes.setup.environment import CourseSetupError
+
+    real_import = builtins.__import__
+
+    def import_as_on_pyarrow_16(name, *args, **kwargs):
+        if name.startswith("petastorm"):
+            raise ModuleNotFoundError("No module named 'pyarrow.filesystem'")
+        return real_import(name, *args, **kwargs)
+
+    helpers.require_petastorm()  # Petastorm imports here
+    monkeypatch.setattr(builtins, "__import__", import_as_on_pyarrow_16)
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "17.3")
+    with pytest.raises(CourseSetupError) as stop:
+        helpers.require_petastorm()
+    assert plugin.same_sentence(str(stop.value), plugin.NO_PETASTORM)
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION")
+    monkeypatch.delenv(plugin.RUNTIME_ENV, raising=False)
+    with pytest.raises(CourseSetupError, match=r"Petastorm does not import in this environment \(No module"):
+        helpers.require_petastorm()
 
 
 def test_the_sentence_is_compared_without_caring_for_line_breaks():

@@ -46,6 +46,31 @@ def write_for_petastorm(spark, X, y, uri: str):
     return spark.read.parquet(uri)
 
 
+def require_petastorm() -> None:
+    """Stop with one sentence, instead of an ImportError later, where Petastorm cannot be imported.
+
+    Petastorm (0.13.1, its last release) imports ``pyarrow.filesystem``, which PyArrow 16 removed; Databricks
+    runtimes after 15.4 LTS ML ship a newer PyArrow, so there Petastorm cannot run at all (found by
+    ``make test-runtime RUNTIME=17.3``).
+    """
+    from includes import settings
+    from includes.setup.environment import CourseSetupError, on_databricks
+
+    try:
+        import petastorm.spark  # noqa: F401 - the import is the check
+    except ImportError as error:
+        if on_databricks() or settings.runtime_parity():
+            raise CourseSetupError(
+                "Petastorm cannot run on this Databricks runtime (it imports pyarrow.filesystem, which the "
+                "runtime's PyArrow no longer has): attach the notebook to a 15.4 LTS ML cluster, or load data "
+                "with Mosaic Streaming, which Databricks recommends on newer runtimes."
+            ) from None
+        raise CourseSetupError(
+            f"Petastorm does not import in this environment ({error}): run `make setup` from the repository, "
+            "then restart the kernel."
+        ) from None
+
+
 def require_horovod() -> None:
     """Stop with one sentence, instead of an ImportError later, where Horovod is not installed."""
     from importlib.util import find_spec
