@@ -14,8 +14,6 @@ Each master gets its own Python process (a SparkSession per process), run one af
 machine. The record goes to build/spark-bench.json; scripts/bench_report.py puts it in reports/bench.md.
 """
 
-from __future__ import annotations
-
 import datetime
 import json
 import os
@@ -59,7 +57,7 @@ def measure_udf_inference(course) -> dict:
     frame = spark.createDataFrame(pd.DataFrame({"pixels": list(pixels)})).repartition(partitions).cache()
     frame.count()
 
-    @pandas_udf("int")
+    @pandas_udf("int")  # Spark reads the iterator form from the type hints (so no postponed annotations here)
     def classify(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
         loaded = keras.models.load_model(model_file)
         for batch in batches:
