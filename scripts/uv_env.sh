@@ -83,7 +83,10 @@ export UV_NO_PROGRESS=1
 # setup instead (about 40 s on 2 cores). A few packages ship test files in Python 2 syntax that do not
 # compile; compileall reports and skips them, so its exit status says nothing here.
 compile_bytecode() {
-  local site
-  site=$("$1/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-  "$1/bin/python" -m compileall -q -j0 "$site" >/dev/null 2>&1 || true
+  "$1/bin/python" -m compileall -q -j0 "$(site_packages "$1")" >/dev/null 2>&1 || true
+}
+
+# site_packages VENV: the environment's site-packages folder.
+site_packages() {
+  "$1/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'
 }

@@ -43,13 +43,19 @@ def on_databricks() -> bool:
     return "DATABRICKS_RUNTIME_VERSION" in os.environ
 
 
+def runtime_rules_apply() -> bool:
+    """On a Databricks runtime, or imitating one (`make test-runtime`): the runtime brings its own Python and
+    libraries, and what is missing there is the runtime's doing, not a local setup to repair."""
+    return on_databricks() or settings.runtime_parity()
+
+
 def check_python(version_info=sys.version_info) -> None:
     """Stop with one sentence if the kernel is not the Python the course needs.
 
     A Databricks runtime brings its own Python (3.11 on 15.4 LTS, 3.12 on 17.3 LTS): the course adapts to it
     there (requirements/databricks-<runtime>.txt) instead of refusing it.
     """
-    if on_databricks() or settings.runtime_parity():
+    if runtime_rules_apply():
         return
     if tuple(version_info[:2]) != REQUIRED_PYTHON:
         found = ".".join(str(part) for part in version_info[:3])
@@ -92,7 +98,7 @@ def version_mismatches(pins: dict[str, str] | None = None, packages=CHECKED_PACK
 
 def check_packages() -> None:
     """Warn in one sentence when key packages differ from the course's pins."""
-    if on_databricks() or settings.runtime_parity():
+    if runtime_rules_apply():
         return  # the ML runtime (or make test-runtime's imitation of it) brings its own versions; see the README
     problems = version_mismatches()
     if problems:

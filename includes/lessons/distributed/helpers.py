@@ -53,13 +53,12 @@ def require_petastorm() -> None:
     runtimes after 15.4 LTS ML ship a newer PyArrow, so there Petastorm cannot run at all (found by
     ``make test-runtime RUNTIME=17.3``).
     """
-    from includes import settings
-    from includes.setup.environment import CourseSetupError, on_databricks
+    from includes.setup.environment import CourseSetupError, runtime_rules_apply
 
     try:
         import petastorm.spark  # noqa: F401 - the import is the check
     except ImportError as error:
-        if on_databricks() or settings.runtime_parity():
+        if runtime_rules_apply():
             raise CourseSetupError(
                 "Petastorm cannot run on this Databricks runtime (it imports pyarrow.filesystem, which the "
                 "runtime's PyArrow no longer has): attach the notebook to a 15.4 LTS ML cluster, or load data "
@@ -75,12 +74,11 @@ def require_horovod() -> None:
     """Stop with one sentence, instead of an ImportError later, where Horovod is not installed."""
     from importlib.util import find_spec
 
-    from includes import settings
-    from includes.setup.environment import CourseSetupError, on_databricks
+    from includes.setup.environment import CourseSetupError, runtime_rules_apply
 
     if find_spec("horovod") is not None:
         return
-    if on_databricks() or settings.runtime_parity():
+    if runtime_rules_apply():
         raise CourseSetupError(
             "This Databricks runtime has no Horovod (Databricks removed it after 15.4 LTS ML): attach the "
             "notebook to a 15.4 LTS ML cluster, or see 04.3 for TorchDistributor, its replacement."
