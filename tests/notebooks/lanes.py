@@ -9,6 +9,8 @@ per notebook and left one of the machine's two cores idle most of the time. Here
 * ``COURSE_TEST_LANES`` lanes (2 by default) take notebooks in course order, so a notebook always runs next to
   another one, a demo usually next to its lab's solution, sharing the course folder, the MLflow store, Spark's
   ports and temporary folders;
+* a student lab runs to its first blank in its solution's kernel, right after the solution's two runs, with a
+  clean namespace in its own folder (see ``execute.py``): a kernel and its imports saved per lab;
 * the lanes start when pytest has collected the tests and work through the notebooks while the unit tests run;
   each notebook's test waits for its own result.
 
@@ -48,6 +50,18 @@ class NotebookJob:
     def __str__(self) -> str:  # pytest shows it in test ids
         return self.path.stem
 
+    @property
+    def solution(self) -> NotebookJob:
+        """For a student lab: its solution's job (in ``solutions/`` beside it, where ``make labs`` reads it)."""
+        return NotebookJob(self.path.parent / "solutions" / self.path.name, "twice")
+
+    @property
+    def student_lab(self) -> NotebookJob | None:
+        """For a lab's solution: the student lab made from it, one folder up (None for any other notebook)."""
+        if self.mode != "twice" or self.path.parent.name != "solutions":
+            return None
+        return NotebookJob(self.path.parent.parent / self.path.name, "to-first-blank")
+
 
 @dataclass
 class NotebookResult:
@@ -84,13 +98,22 @@ class NotebookResult:
 
 
 def _run_in_process(
-    job: NotebookJob, lane: int, environment: dict[str, str], running: dict[int, subprocess.Popen]
-) -> NotebookResult:
+    job: NotebookJob,
+    lane: int,
+    environment: dict[str, str],
+    running: dict[int, subprocess.Popen],
+    student_lab: NotebookJob | None = None,
+) -> tuple[NotebookResult, NotebookResult | None]:
+    """The job's result and, when a student lab runs after it in the same kernel, the lab's (None when the
+    runner stopped before the lab could run)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="notebook-run-") as scratch:
-        result_file = Path(scratch) / "result.json"
+        result_file, lab_file = Path(scratch) / "result.json", Path(scratch) / "lab.json"
+        command = [sys.executable, "-m", "tests.notebooks.execute", job.mode, str(job.path), str(result_file)]
+        if student_lab is not None:
+            command += [str(student_lab.path), str(lab_file)]
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.notebooks.execute", job.mode, str(job.path), str(result_file)],
+            command,
             cwd=ROOT,
             env=environment,
             stdout=subprocess.DEVNULL,
@@ -110,9 +133,17 @@ def _run_in_process(
             _stop_what_is_left(process)
         finished = time.monotonic()
         if process.returncode != 0 or not result_file.exists():
-            return NotebookResult(job, lane, started, finished, crash=f"exit {process.returncode}\n{err[-4000:]}")
+            return NotebookResult(job, lane, started, finished, crash=f"exit {process.returncode}\n{err[-4000:]}"), None
         data = json.loads(result_file.read_text())
-    return NotebookResult(job, lane, started, finished, data["runs"], data["cells"], data["failure"])
+        lab = json.loads(lab_file.read_text()) if student_lab is not None and lab_file.exists() else None
+    if lab is None:
+        return NotebookResult(job, lane, started, finished, data["runs"], data["cells"], data["failure"]), None
+    # The lab's share of the process: from the namespace reset to its first blank.
+    lab_started = finished - lab["seconds"]
+    return (
+        NotebookResult(job, lane, started, lab_started, data["runs"], data["cells"], data["failure"]),
+        NotebookResult(student_lab, lane, lab_started, finished, lab["runs"], lab["cells"], lab["failure"]),
+    )
 
 
 def _stop_what_is_left(process: subprocess.Popen) -> None:
@@ -143,22 +174,44 @@ class Lanes:
             thread.start()
         return self
 
-    def _take(self) -> NotebookJob | None:
+    def _follows_its_solution(self, job: NotebookJob) -> bool:
+        """A student lab whose solution this run also runs: it goes in the solution's kernel (``_take``)."""
+        return job.mode == "to-first-blank" and job.solution in self._futures
+
+    def _take(self) -> tuple[NotebookJob, NotebookJob | None] | None:
+        """The next job to start, and the student lab to run after it in its kernel (if any)."""
         with self._lock:
             while not self._stopping and self._next < len(self.jobs):
                 job = self.jobs[self._next]
                 self._next += 1
-                if self._futures[job].set_running_or_notify_cancel():
-                    return job
+                if self._follows_its_solution(job) or not self._futures[job].set_running_or_notify_cancel():
+                    continue
+                lab = job.student_lab
+                if lab in self._futures and self._futures[lab].set_running_or_notify_cancel():
+                    return job, lab
+                return job, None
             return None
 
     def _lane(self, lane: int) -> None:
-        while (job := self._take()) is not None:
-            future = self._futures[job]
+        while (taken := self._take()) is not None:
+            job, lab = taken
+            futures = [self._futures[job]] + ([self._futures[lab]] if lab else [])
             try:
-                future.set_result(_run_in_process(job, lane, self._environment, self._running))
+                result, lab_result = _run_in_process(job, lane, self._environment, self._running, lab)
+                futures[0].set_result(result)
+                if lab:
+                    futures[1].set_result(lab_result or self._lab_alone(lab, lane, result))
             except BaseException as error:  # noqa: BLE001 - the waiting test reports it
-                future.set_exception(error)
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(error)
+
+    def _lab_alone(self, lab: NotebookJob, lane: int, solution: NotebookResult) -> NotebookResult:
+        """A student lab whose solution's runner stopped before the lab's turn gets a kernel of its own (unless
+        the whole run is stopping)."""
+        if self._stopping:
+            return NotebookResult(lab, lane, solution.finished, solution.finished, crash="not run: the run stopped")
+        return _run_in_process(lab, lane, self._environment, self._running)[0]
 
     def result(self, job: NotebookJob) -> NotebookResult:
         return self._futures[job].result()

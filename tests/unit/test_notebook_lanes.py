@@ -1,6 +1,6 @@
 """The lanes that run the notebooks (tests/notebooks/lanes.py), on tiny notebooks: two at a time, each run twice
 in one kernel, a failure in the second run told apart from one in the first, a student lab stopped at its
-blank, and what the test report says."""
+blank (in its solution's kernel, or its own when that kernel died), and what the test report says."""
 
 from __future__ import annotations
 
@@ -35,6 +35,26 @@ def finished(tmp_path_factory):
             "to-first-blank",
         ),
     }
+    (folder / "solutions").mkdir()
+    # A lab after its solution: the lab's first cell proves it runs in the solution's kernel, with none of the
+    # solution's names and in the lab's own folder.
+    solution_cell = "import os\nos.environ['SOLUTION_KERNEL'] = str(os.getpid())\nmade_by_solution = 1"
+    lab_cell = (
+        "import os\nassert 'made_by_solution' not in globals(), 'the solution left its names'\n"
+        f"assert os.getcwd() == {str(folder)!r}, os.getcwd()\n"
+        "assert os.environ.get('SOLUTION_KERNEL') == str(os.getpid()), 'a kernel of its own'"
+    )
+    jobs["paired lab"] = NotebookJob(
+        write_notebook(folder, "paired", lab_cell, "raise NameError('fill_in')"), "to-first-blank"
+    )
+    jobs["paired solution"] = NotebookJob(write_notebook(folder / "solutions", "paired", solution_cell), "twice")
+    # A solution whose kernel dies: its lab still runs, in a kernel of its own.
+    jobs["orphan lab"] = NotebookJob(
+        write_notebook(folder, "orphan", "x = 1", "raise NameError('fill_in')"), "to-first-blank"
+    )
+    jobs["dying solution"] = NotebookJob(
+        write_notebook(folder / "solutions", "orphan", "import os\nos._exit(1)"), "twice"
+    )
     lanes = Lanes(list(jobs.values()), 2, dict(os.environ)).start()
     return jobs, {name: lanes.result(job) for name, job in jobs.items()}, lanes
 
@@ -63,12 +83,27 @@ def test_a_student_lab_stops_at_the_cell_that_stops_it(finished):
     assert lab.failure["cell"] == 1 and lab.failure["ename"] == "NameError" and len(lab.runs) == 1
 
 
+def test_a_student_lab_runs_to_its_blank_in_its_solutions_kernel_with_a_clean_namespace(finished):
+    _, results, _ = finished
+    solution, lab = results["paired solution"], results["paired lab"]
+    assert solution.passed and len(solution.runs) == 2
+    assert lab.failure["cell"] == 1 and lab.failure["ename"] == "NameError", lab.failure
+    assert lab.lane == solution.lane and lab.started >= solution.finished
+
+
+def test_a_student_lab_whose_solutions_kernel_died_runs_in_a_kernel_of_its_own(finished):
+    _, results, _ = finished
+    assert results["dying solution"].crash and not results["dying solution"].passed
+    orphan = results["orphan lab"]
+    assert not orphan.crash and orphan.failure["cell"] == 1 and orphan.failure["ename"] == "NameError"
+
+
 def test_two_lanes_run_notebooks_side_by_side(finished):
     _, results, lanes = finished
     assert {result.lane for result in results.values()} == {0, 1}
     first, second = sorted(results.values(), key=lambda result: result.started)[:2]
     assert second.started < first.finished, "the first two notebooks should have run at the same time"
-    assert len(lanes.finished_results()) == 4
+    assert len(lanes.finished_results()) == len(results)
 
 
 def test_stopping_cancels_what_has_not_started(tmp_path):
