@@ -1,6 +1,6 @@
 # Horovod for one virtual environment, built against that environment's TensorFlow. Sourced (not run) by
 # scripts/setup.sh (.venv) and scripts/runtime_env.sh (a Databricks runtime's versions).
-# Expects `say`, `fail`, `uv_install` (installs into the environment at hand), `site_packages` and COURSE_TOOL_CACHE
+# Expects `say`, `fail`, `uv_install` (installs into the environment at hand), `site_packages`, `python_tag` and COURSE_TOOL_CACHE
 # (scripts/uv_env.sh) from the script that sources it.
 #
 # Horovod compiles against the installed TensorFlow, and a wheel built for one TensorFlow fails at import
@@ -16,7 +16,7 @@ for name in ("tensorflow-cpu", "tensorflow"):
     try: print(m.version(name)); break
     except m.PackageNotFoundError: pass')
   [ -n "$tf_version" ] || fail "Horovod needs TensorFlow in $venv, and there is none."
-  py_tag=$("$venv/bin/python" -c 'import sys, platform; print(f"cp{sys.version_info[0]}{sys.version_info[1]}-{platform.system().lower()}-{platform.machine()}")')
+  py_tag=$(python_tag "$venv")
   site=$(site_packages "$venv")
   wheel_dir="${COURSE_WHEEL_CACHE:-$COURSE_TOOL_CACHE/wheels}/horovod-$version-tf$tf_version-$py_tag"
   started=$(date +%s)

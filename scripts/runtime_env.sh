@@ -147,8 +147,8 @@ else
     install_horovod "$VENV" "$horovod_version"
   fi
 
-  say "Compiling the packages' bytecode once"
-  compile_bytecode "$VENV"
+  say "The packages' bytecode (compiled once per runtime environment on this machine, then reused)"
+  compile_bytecode "$VENV" "runtime-$RUNTIME-$stamp"
 
   say "Checking the runtime's versions"
   RUNTIME_DEVIATIONS=$deviations "$VENV/bin/python" - "$PINS" "$STEP" <<'PY' || fail "the environment does not have the runtime's versions (see above); delete $VENV and run the command again."

@@ -62,8 +62,8 @@ uv_install --no-deps --offline -r "$scratch/torch.txt" 2>/dev/null \
 source scripts/horovod.sh
 install_horovod "$VENV" "$HOROVOD_VERSION"
 
-say "Compiling the packages' bytecode once (every notebook's kernel starts faster)"
-compile_bytecode "$VENV"
+say "The packages' bytecode (compiled once per lock on this machine, then reused: every kernel starts faster)"
+compile_bytecode "$VENV" "$stamp"
 
 say "Checking the environment"
 TF_CPP_MIN_LOG_LEVEL=3 "$VENV/bin/python" - <<'PY' || fail "the environment was built but a key package does not import (see the error above); delete .venv and run the command again."

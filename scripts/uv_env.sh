@@ -76,14 +76,27 @@ PY
 )"
 export UV_NO_PROGRESS=1
 
-# compile_bytecode VENV: uv, unlike pip, leaves the packages' bytecode to be written on first import, and a
+# compile_bytecode VENV KEY: uv, unlike pip, leaves the packages' bytecode to be written on first import, and a
 # machine that sets PYTHONDONTWRITEBYTECODE (many CI images do) then compiles TensorFlow, Keras, MLflow and
 # PySpark from source in every new process: 19 s instead of 6 s for `import tensorflow, keras, mlflow,
 # pyspark.sql` on 2 cores, paid by every kernel, Horovod worker and Spark Python worker. Compiled once at
-# setup instead (about 40 s on 2 cores). A few packages ship test files in Python 2 syntax that do not
-# compile; compileall reports and skips them, so its exit status says nothing here.
+# setup instead (about 40 s on 2 cores), and kept in the course's cache under KEY (the setup's stamp) so that
+# the next clone with the same lock links the files in, in a second or two (scripts/bytecode_cache.py).
+# A few packages ship test files in Python 2 syntax that do not compile; compileall reports and skips them,
+# so its exit status says nothing here.
 compile_bytecode() {
-  "$1/bin/python" -m compileall -q -j0 "$(site_packages "$1")" >/dev/null 2>&1 || true
+  local venv=$1 site cache
+  site=$(site_packages "$venv")
+  cache="$COURSE_TOOL_CACHE/bytecode/$2-$(python_tag "$venv")"
+  mkdir -p "$(dirname "$cache")"
+  "$venv/bin/python" scripts/bytecode_cache.py restore "$site" "$cache" && return 0
+  "$venv/bin/python" -m compileall -q -j0 --invalidation-mode checked-hash "$site" >/dev/null 2>&1 || true
+  "$venv/bin/python" scripts/bytecode_cache.py save "$site" "$cache" || true
+}
+
+# python_tag VENV: the environment's Python and platform, e.g. cp311-linux-x86_64 (what compiled files depend on).
+python_tag() {
+  "$1/bin/python" -c 'import sys, platform; print(f"cp{sys.version_info[0]}{sys.version_info[1]}-{platform.system().lower()}-{platform.machine()}")'
 }
 
 # site_packages VENV: the environment's site-packages folder.
