@@ -20,7 +20,7 @@ import shutil
 import sys
 from pathlib import Path
 
-KEEP = 3  # cached environments kept per machine (each about 0.5 GB): the newest setups'
+KEEP = 4  # cached environments kept per machine (about 0.5 GB each): the course's and two runtimes', and one more
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -35,6 +35,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
 def save(site: Path, cache: Path) -> None:
     partial = cache.with_name(cache.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     for folder in site.rglob("__pycache__"):
         target = partial / folder.relative_to(site)
         target.mkdir(parents=True, exist_ok=True)
