@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Old against new, back to back on this machine (issue 17): the README's test command after setup, and the
-# full-data time of the notebooks that were slowest at the baseline. Machines like this one are noisy, so the
-# two commits are measured one right after the other, never against a figure from another day.
+# Old against new, back to back on this machine (issues 17 and 19): the README's test command after setup, the
+# full-data time of the notebooks that were slowest at the baseline, and the setup itself. Machines like this
+# one are noisy, so the two commits are measured one right after the other, never against a figure from
+# another day.
 #
-#   scripts/bench_compare.sh [tests|notebooks|all] [BASELINE]     (default: all, 4531174)
+#   scripts/bench_compare.sh [tests|notebooks|setup|all] [BASELINE]     (default: all, 4531174)
+#
+# `setup`: each commit's `make setup` in a new clone with empty caches of its own (pip's, uv's, the course's:
+# everything downloaded, Horovod compiled), then in a second new clone with the caches the first one filled.
+# About 15 minutes. `all` is tests and notebooks.
 #
 # Each commit is cloned into build/compare/<commit> from this repository, set up with its own `make setup`
 # (not timed), then timed. Results are appended to build/compare/results.jsonl; scripts/bench_report.py
@@ -24,7 +29,7 @@ RESULTS=$OUT/results.jsonl
 NOTEBOOKS=()
 while IFS= read -r notebook; do NOTEBOOKS+=("$notebook"); done \
   < <(baseline_value "'\\n'.join(report['BASELINE_FULL_DATA_S'])")
-case $WHAT in tests|notebooks|all) ;; *) echo "Say what to compare: tests, notebooks or all." >&2; exit 2 ;; esac
+case $WHAT in tests|notebooks|setup|all) ;; *) echo "Say what to compare: tests, notebooks, setup or all." >&2; exit 2 ;; esac
 
 record() {  # commit, measurement, seconds, exit code
   printf '{"date": "%s", "commit": "%s", "what": "%s", "seconds": %s, "exit": %s}\n' \
@@ -50,9 +55,29 @@ timed() {  # commit, measurement, command...: run it in the commit's clone and r
   record "$commit" "$what" $(( $(date +%s) - started )) "$code"
 }
 
+time_setups() {  # commit: `make setup` from nothing, then with warm caches, each in a new clone
+  local commit=$1 scratch clone label started code
+  scratch=$(mktemp -d)
+  for what in "setup from nothing" "setup, warm caches"; do
+    label=$(echo "$what" | tr -d ',' | tr ' ' '_')
+    clone="$scratch/$label"
+    git clone -q --no-checkout . "$clone" && git -C "$clone" checkout -q "$commit"
+    started=$(date +%s) code=0
+    (cd "$clone" && env PIP_CACHE_DIR="$scratch/pip" UV_CACHE_DIR="$scratch/uv" COURSE_TOOL_CACHE="$scratch/course" \
+      make setup) > "$OUT/$commit-$label.log" 2>&1 || code=$?
+    record "$commit" "$what" $(( $(date +%s) - started )) "$code"
+  done
+  rm -rf "$scratch"
+}
+
 mkdir -p "$OUT"
 head=$(git rev-parse --short HEAD)
 base=$(git rev-parse --short "$BASELINE")
+if [ "$WHAT" = setup ]; then
+  for commit in "$base" "$head"; do echo "==> $commit"; time_setups "$commit"; done
+  echo "Results: $RESULTS (scripts/bench_report.py shows the latest of each)."
+  exit 0
+fi
 for commit in "$base" "$head"; do
   echo "==> $commit"
   prepare "$commit"

@@ -50,3 +50,21 @@ def test_back_to_back_pairs_the_latest_of_each_side(tmp_path):
     rows = bench_report.back_to_back_rows(results)
     assert rows[2] == "| make test | 1,000 | 500 (abcdef2) | 0.50 | ≤ 0.6 | 2026-11-29 |"
     assert bench_report.back_to_back_rows(tmp_path / "missing.jsonl") == []
+
+
+def test_both_setup_targets_are_shares_of_the_baselines_setup_from_nothing(tmp_path):
+    results = tmp_path / "results.jsonl"
+    entries = [
+        {"date": "2026-11-29T10:00:00Z", "commit": "4531174", "what": "setup from nothing", "seconds": 200, "exit": 0},
+        {"date": "2026-11-29T10:05:00Z", "commit": "4531174", "what": "setup, warm caches", "seconds": 100, "exit": 0},
+        {"date": "2026-11-29T10:10:00Z", "commit": "abcdef1", "what": "setup from nothing", "seconds": 120, "exit": 0},
+        {"date": "2026-11-29T10:15:00Z", "commit": "abcdef1", "what": "setup, warm caches", "seconds": 20, "exit": 0},
+    ]
+    results.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
+    rows = bench_report.back_to_back_rows(results)
+    assert rows[2] == (
+        "| setup from nothing | 200 | 120 (abcdef1) | 0.60 | ≤ 0.65 of 4531174's setup from nothing | 2026-11-29 |"
+    )
+    assert rows[3] == (
+        "| setup, warm caches | 100 | 20 (abcdef1) | 0.10 | ≤ 0.15 of 4531174's setup from nothing | 2026-11-29 |"
+    )
