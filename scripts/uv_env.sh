@@ -88,7 +88,6 @@ compile_bytecode() {
   local venv=$1 site cache
   site=$(site_packages "$venv")
   cache="$COURSE_TOOL_CACHE/bytecode/$2-$(python_tag "$venv")"
-  mkdir -p "$(dirname "$cache")"
   "$venv/bin/python" scripts/bytecode_cache.py restore "$site" "$cache" && return 0
   "$venv/bin/python" -m compileall -q -j0 --invalidation-mode checked-hash "$site" >/dev/null 2>&1 || true
   "$venv/bin/python" scripts/bytecode_cache.py save "$site" "$cache" || true

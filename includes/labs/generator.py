@@ -45,6 +45,7 @@ END = "### END SOLUTION"
 TODO_PREFIX = "# TODO:"
 SOLUTION_ONLY_TAG = "solution-only"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+SOLUTIONS_FOLDER = "solutions"  # a module's lab solutions; each student lab is written one folder up
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=(?!=)")
 
 
@@ -240,11 +241,20 @@ def count_blanks(notebook: dict) -> int:
     return sum("fill_in(" in "".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code")
 
 
+def student_lab_of(solution: Path) -> Path:
+    """Where the student lab made from ``solution`` lives: beside the solutions' folder, same name."""
+    return solution.parent.parent / solution.name
+
+
+def solution_of(student_lab: Path) -> Path:
+    """The solution a student lab is made from, in the solutions' folder beside it."""
+    return student_lab.parent / SOLUTIONS_FOLDER / student_lab.name
+
+
 def lab_pairs(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[tuple[Path, Path]]:
     """(solution, student lab) path pairs for every lab of the course."""
     return [
-        (solution, solution.parent.parent / solution.name)
-        for solution in sorted(notebooks_dir.glob("*/solutions/*.ipynb"))
+        (solution, student_lab_of(solution)) for solution in sorted(notebooks_dir.glob(f"*/{SOLUTIONS_FOLDER}/*.ipynb"))
     ]
 
 

@@ -31,6 +31,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from includes.labs.generator import SOLUTIONS_FOLDER, solution_of, student_lab_of
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_LIMIT_S = 1200  # a small-data notebook runs twice in about two minutes; this only catches a hang
 
@@ -52,15 +54,15 @@ class NotebookJob:
 
     @property
     def solution(self) -> NotebookJob:
-        """For a student lab: its solution's job (in ``solutions/`` beside it, where ``make labs`` reads it)."""
-        return NotebookJob(self.path.parent / "solutions" / self.path.name, "twice")
+        """For a student lab: its solution's job."""
+        return NotebookJob(solution_of(self.path), "twice")
 
     @property
     def student_lab(self) -> NotebookJob | None:
-        """For a lab's solution: the student lab made from it, one folder up (None for any other notebook)."""
-        if self.mode != "twice" or self.path.parent.name != "solutions":
+        """For a lab's solution: the student lab made from it (None for any other notebook)."""
+        if self.mode != "twice" or self.path.parent.name != SOLUTIONS_FOLDER:
             return None
-        return NotebookJob(self.path.parent.parent / self.path.name, "to-first-blank")
+        return NotebookJob(student_lab_of(self.path), "to-first-blank")
 
 
 @dataclass
