@@ -39,29 +39,38 @@ def test_a_notebook_built_with_small_data_has_no_full_data_time():
     assert "not measured" in row_of(rows, OTHER)
 
 
-def test_back_to_back_pairs_the_latest_of_each_side(tmp_path):
+def back_to_back_rows_of(tmp_path, *measurements: tuple[str, str, str, int]) -> list[str]:
+    """The report's rows for scripts/bench_compare.sh results given as (time, commit, what, seconds)."""
     results = tmp_path / "results.jsonl"
-    entries = [
-        {"date": "2026-11-29T10:00:00Z", "commit": "4531174", "what": "make test", "seconds": 1000, "exit": 0},
-        {"date": "2026-11-29T11:00:00Z", "commit": "abcdef1", "what": "make test", "seconds": 900, "exit": 0},
-        {"date": "2026-11-29T12:00:00Z", "commit": "abcdef2", "what": "make test", "seconds": 500, "exit": 0},
-    ]
-    results.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
-    rows = bench_report.back_to_back_rows(results)
+    results.write_text(
+        "".join(
+            json.dumps({"date": f"2026-11-29T{time}Z", "commit": commit, "what": what, "seconds": seconds, "exit": 0})
+            + "\n"
+            for time, commit, what, seconds in measurements
+        )
+    )
+    return bench_report.back_to_back_rows(results)
+
+
+def test_back_to_back_pairs_the_latest_of_each_side(tmp_path):
+    rows = back_to_back_rows_of(
+        tmp_path,
+        ("10:00:00", "4531174", "make test", 1000),
+        ("11:00:00", "abcdef1", "make test", 900),
+        ("12:00:00", "abcdef2", "make test", 500),
+    )
     assert rows[2] == "| make test | 1,000 | 500 (abcdef2) | 0.50 | ≤ 0.6 | 2026-11-29 |"
     assert bench_report.back_to_back_rows(tmp_path / "missing.jsonl") == []
 
 
 def test_both_setup_targets_are_shares_of_the_baselines_setup_from_nothing(tmp_path):
-    results = tmp_path / "results.jsonl"
-    entries = [
-        {"date": "2026-11-29T10:00:00Z", "commit": "4531174", "what": "setup from nothing", "seconds": 200, "exit": 0},
-        {"date": "2026-11-29T10:05:00Z", "commit": "4531174", "what": "setup, warm caches", "seconds": 100, "exit": 0},
-        {"date": "2026-11-29T10:10:00Z", "commit": "abcdef1", "what": "setup from nothing", "seconds": 120, "exit": 0},
-        {"date": "2026-11-29T10:15:00Z", "commit": "abcdef1", "what": "setup, warm caches", "seconds": 20, "exit": 0},
-    ]
-    results.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
-    rows = bench_report.back_to_back_rows(results)
+    rows = back_to_back_rows_of(
+        tmp_path,
+        ("10:00:00", "4531174", "setup from nothing", 200),
+        ("10:05:00", "4531174", "setup, warm caches", 100),
+        ("10:10:00", "abcdef1", "setup from nothing", 120),
+        ("10:15:00", "abcdef1", "setup, warm caches", 20),
+    )
     assert rows[2] == (
         "| setup from nothing | 200 | 120 (abcdef1) | 0.60 | ≤ 0.65 of 4531174's setup from nothing | 2026-11-29 |"
     )
