@@ -47,6 +47,7 @@ PYPROJECT = ROOT / "pyproject.toml"
 sys.path.insert(0, str(ROOT))
 
 from includes.labs import is_student_lab  # noqa: E402  (the same rule the test suite uses)
+from includes.labs.generator import SOLUTIONS_FOLDER, student_lab_of  # noqa: E402  (where a lab's two versions live)
 from includes.settings import SMALL_ENV, small_data  # noqa: E402  (the course's own reading of the flag)
 
 
@@ -66,7 +67,8 @@ class Page:
 
 
 def course_notebooks(pattern: str = "*") -> list[Path]:
-    paths = sorted(NOTEBOOKS.glob(f"*/{pattern}.ipynb")) + sorted(NOTEBOOKS.glob(f"*/solutions/{pattern}.ipynb"))
+    in_module_folders = sorted(NOTEBOOKS.glob(f"*/{pattern}.ipynb"))
+    paths = in_module_folders + sorted(NOTEBOOKS.glob(f"*/{SOLUTIONS_FOLDER}/{pattern}.ipynb"))
     return sorted((p for p in paths if not is_student_lab(p)), key=lambda p: p.name)
 
 
@@ -272,7 +274,7 @@ def inline_markdown(text: str) -> str:
 
 
 def is_solution(notebook: str) -> bool:
-    return "/solutions/" in notebook
+    return Path(notebook).parent.name == SOLUTIONS_FOLDER
 
 
 def course_key(notebook: str) -> tuple:
@@ -334,7 +336,7 @@ def source_links(notebook: str, repository: str | None, ref: str, notebooks_dir:
     base = f"{repository}/blob/{quote(ref)}/{notebooks_dir.name}/"
     if not is_solution(notebook):
         return [("notebook", base + quote(notebook))]
-    student = notebook.replace("/solutions/", "/")
+    student = student_lab_of(Path(notebook)).as_posix()
     links = [("student version", base + quote(student))] if (notebooks_dir / student).exists() else []
     return links + [("solution", base + quote(notebook))]
 
