@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..settings import REPO_ROOT, is_test_run, spark_master
+from ..settings import REPO_ROOT, is_test_run, spark_master, spark_preload
+from . import spark_daemon
 from .environment import CourseSetupError, on_databricks
 from .java import ensure_java_home
 
@@ -72,6 +73,10 @@ def spark_config(
         "spark.pyspark.python": sys.executable,
         "spark.pyspark.driver.python": sys.executable,
     }
+    if spark_preload():
+        # Python workers forked from a daemon that has imported TensorFlow, Keras and MLflow once, instead
+        # of each worker importing them again (see includes/setup/spark_daemon.py).
+        config["spark.python.daemon.module"] = spark_daemon.__name__
     if _loopback(config["spark.master"]):
         # Spark on this machine only needs the loopback address.
         config.update({"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"})

@@ -1,0 +1,66 @@
+"""Spark's Python worker daemon, started with the course's heavy libraries already imported.
+
+PySpark runs Python code (UDFs, Hyperopt trials, ``mapPartitions``) in worker processes that a daemon forks,
+one per task, and a worker that ran a task may exit (SparkTrials' tasks always do). Each new worker that
+touches Keras would import TensorFlow again: 10-20 s on 2 cores, paid by every trial of a search. Forked
+from a daemon that has imported them already, the worker starts with them in memory, shared with the daemon
+until written to.
+
+``includes.setup.spark`` names this module in ``spark.python.daemon.module`` for local Spark and a standalone
+cluster (never on Databricks, whose runtime manages its own workers); ``COURSE_SPARK_PRELOAD=0`` turns it
+off. Keras is imported only for the TensorFlow backend: Keras picks its backend once per process, and a
+worker that sets ``KERAS_BACKEND`` itself must still be able to choose.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+
+PRELOADED = ("pandas", "pyarrow", "tensorflow", "keras", "mlflow")
+
+
+def modules_to_preload(environ=os.environ) -> tuple[str, ...]:
+    if environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return tuple(name for name in PRELOADED if name != "keras")
+    return PRELOADED
+
+
+@contextlib.contextmanager
+def _stdout_into_stderr():
+    # PySpark reads the daemon's port from its stdout: whatever an import prints (from Python or from C)
+    # must go to stderr, which Spark shows in its log.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def preload(names=None) -> list[str]:
+    """Import ``names`` (default: ``modules_to_preload()``), printing nothing on stdout; return those that
+    imported. A library that fails to import here is left for the task to import, and fail, on its own."""
+    imported = []
+    with _stdout_into_stderr():
+        for name in modules_to_preload() if names is None else names:
+            try:
+                importlib.import_module(name)
+            except Exception as error:  # noqa: BLE001 - preloading is only a speed-up
+                print(f"Spark worker daemon: not preloading {name} ({error})", file=sys.stderr)
+            else:
+                imported.append(name)
+    return imported
+
+
+if __name__ == "__main__":
+    preload()
+    from pyspark import daemon
+
+    daemon.manager()

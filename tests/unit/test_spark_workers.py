@@ -1,0 +1,75 @@
+"""Spark's Python workers start with TensorFlow, Keras and MLflow already imported (includes/setup/spark_daemon.py),
+and the daemon that forks them keeps its stdout for the one thing PySpark reads there: its port."""
+
+import subprocess
+import sys
+
+import pytest
+
+from includes import settings
+from includes.setup import spark_daemon
+from includes.setup.spark import spark_config, start_spark
+
+
+def test_local_spark_and_clusters_use_the_preloading_daemon_unless_turned_off(monkeypatch, tmp_path):
+    monkeypatch.delenv(settings.SPARK_PRELOAD_ENV, raising=False)
+    assert spark_config("x", tmp_path, quiet=True)["spark.python.daemon.module"] == "includes.setup.spark_daemon"
+    cluster = spark_config("x", tmp_path, quiet=True, master="spark://127.0.0.1:7077")
+    assert cluster["spark.python.daemon.module"] == "includes.setup.spark_daemon"
+    for off in ("0", "off", "no", "false"):
+        monkeypatch.setenv(settings.SPARK_PRELOAD_ENV, off)
+        assert "spark.python.daemon.module" not in spark_config("x", tmp_path, quiet=True)
+
+
+def test_keras_is_preloaded_only_for_its_tensorflow_backend():
+    assert "keras" in spark_daemon.modules_to_preload({})
+    assert "keras" in spark_daemon.modules_to_preload({"KERAS_BACKEND": "tensorflow"})
+    torch = spark_daemon.modules_to_preload({"KERAS_BACKEND": "torch"})
+    assert "keras" not in torch and "tensorflow" in torch
+
+
+def test_whatever_an_import_prints_goes_to_stderr_and_a_failed_import_is_only_reported(tmp_path):
+    (tmp_path / "noisy_library.py").write_text(
+        "import os\nprint('printed by Python')\nos.write(1, b'written by C code\\n')\n"
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from includes.setup.spark_daemon import preload\n"
+            "imported = preload(['noisy_library', 'no_such_library_here'])\n"
+            "sys.stderr.write(repr(imported))\n",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stdout == b"", "the daemon's stdout carries only its port"
+    stderr = run.stderr.decode()
+    assert "printed by Python" in stderr and "written by C code" in stderr
+    assert "not preloading no_such_library_here" in stderr
+    assert stderr.endswith("['noisy_library']")
+
+
+def test_a_spark_task_starts_with_tensorflow_imported_and_can_use_it(monkeypatch, tmp_path):
+    monkeypatch.setenv(settings.TEST_RUN_ENV, "1")
+    monkeypatch.delenv(settings.SPARK_MASTER_ENV, raising=False)
+    monkeypatch.delenv(settings.SPARK_PRELOAD_ENV, raising=False)
+    spark = start_spark("unit tests", tmp_path)  # the process's one session (another test may have started it)
+    if spark.conf.get("spark.python.daemon.module", None) != spark_daemon.__name__:
+        pytest.skip("a Spark session without the preloading daemon was already running in this process")
+
+    def already_imported(_):
+        return [name for name in ("tensorflow", "keras", "mlflow") if name in sys.modules]
+
+    assert spark.sparkContext.parallelize([0], 1).map(already_imported).collect() == [["tensorflow", "keras", "mlflow"]]
+
+    def square_with_tensorflow(x):
+        # TensorFlow was imported before the fork; its thread pools start in the worker, on first use.
+        import tensorflow as tf
+
+        return float(tf.reduce_sum(tf.square(tf.constant([x, 1.0]))))
+
+    assert spark.sparkContext.parallelize([2.0, 3.0], 2).map(square_with_tensorflow).collect() == [5.0, 10.0]
