@@ -44,7 +44,8 @@ def pytest_collection_finish(session):
         if isinstance(value, NotebookJob)
     ]
     if jobs and not session.config.option.collectonly:
-        session.config.stash[LANES] = Lanes(jobs, settings.notebook_lanes(), dict(os.environ)).start()
+        lanes = Lanes(jobs, settings.notebook_lanes(), dict(os.environ), forked_kernels=settings.forked_test_kernels())
+        session.config.stash[LANES] = lanes.start()
 
 
 def pytest_sessionfinish(session):
@@ -151,6 +152,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus):
     table = timing_table(lanes)
     flag = os.environ.get(settings.SMALL_ENV)
     terminalreporter.section(f"notebook times ({settings.SMALL_ENV}={flag})")
+    terminalreporter.write_line(f"kernels: {lanes.kernels}")
     terminalreporter.write_line(table)
     terminalreporter.write_line(slowest_cells(lanes))
     terminalreporter.write_line(f"whole test run: {time.monotonic() - _started:.0f} s")
@@ -158,5 +160,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus):
     if settings.runtime_parity():  # a runtime parity run keeps its own table beside the ordinary one
         report = TIMING_REPORT.with_name(f"notebook-times-runtime-{settings.runtime_parity()}.md")
     report.parent.mkdir(exist_ok=True)
-    report.write_text(f"{settings.SMALL_ENV}={flag}\n\n{table}\n")
+    report.write_text(f"{settings.SMALL_ENV}={flag}, kernels {lanes.kernels}\n\n{table}\n")
     report.with_suffix(".json").write_text(json.dumps(timing_records(lanes), indent=1) + "\n")

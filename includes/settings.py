@@ -5,43 +5,52 @@ lessons), the test suite, the scripts and the Makefile can ask it. Each
 function reads the environment *when it is called*, so a test (or a notebook
 cell) can change a variable and the next call sees it.
 
-=======================  ======================================================
-``COURSE_HOME``          Where the course writes: working folders, the MLflow
-                         store, Keras' and Spark's scratch space (default
-                         ``.course/`` in the repository; on Databricks the
-                         learner's own folder in ``COURSE_VOLUME`` or on DBFS,
-                         see ``includes.setup.paths``).
-``COURSE_USER``          Who is taking the course (default: the workspace user on
-                         Databricks, the operating-system user elsewhere); the
-                         learner's folders, experiments and models carry it.
-``COURSE_UC_SCHEMA``     ``<catalog>.<schema>`` where learners may create models,
-                         used when the workspace registers models in Unity
-                         Catalog (the registry URI starts with ``databricks-uc``).
-``COURSE_VOLUME``        ``<catalog>.<schema>.<volume>``: on Databricks, the Unity
-                         Catalog volume the course stores its data and work in
-                         (``/Volumes/<catalog>/<schema>/<volume>/dl-course/<you>``);
-                         unset, each learner gets a DBFS folder. Ignored locally.
-``COURSE_SMALL_DATA``    ``1``/``true``/``yes``/``on``: the quick, small-data
-                         version of every notebook (the test suite's default).
-``COURSE_TEST_RUN``      Set by the test suite: quieter Spark (no UI, no console
-                         progress bars), no model downloads.
-``COURSE_DATA_MIRROR``   Optional read-only folder laid out like the mirror
-                         (``housing/housing.tgz``, ``fashion-mnist/...``), looked
-                         at first. A relative path is resolved against the
-                         current directory, then against the repository.
-``COURSE_DATA_CACHE``    Writable folder for downloads, same layout as the
-                         mirror (default ``~/.cache/dl-course/data``).
-``COURSE_SPARK_MASTER``  Optional URL of an existing Spark cluster's master
-                         (``spark://host:port``; ``make cluster`` starts one):
-                         ``course.spark`` connects to it instead of starting
-                         ``local[2]``. Ignored on Databricks (the notebook's
-                         cluster is used).
-``COURSE_TEST_LANES``    How many notebooks the test suite runs at once (default
-                         2, one per core of the smallest machine it runs on).
-``KERAS_HOME``           Keras' own cache (default ``~/.keras``; the course sets
-                         it to ``<COURSE_HOME>/keras``); files Keras would
-                         download are copied there.
-=======================  ======================================================
+========================  ======================================================
+``COURSE_HOME``           Where the course writes: working folders, the MLflow
+                          store, Keras' and Spark's scratch space (default
+                          ``.course/`` in the repository; on Databricks the
+                          learner's own folder in ``COURSE_VOLUME`` or on DBFS,
+                          see ``includes.setup.paths``).
+``COURSE_USER``           Who is taking the course (default: the workspace user on
+                          Databricks, the operating-system user elsewhere); the
+                          learner's folders, experiments and models carry it.
+``COURSE_UC_SCHEMA``      ``<catalog>.<schema>`` where learners may create models,
+                          used when the workspace registers models in Unity
+                          Catalog (the registry URI starts with ``databricks-uc``).
+``COURSE_VOLUME``         ``<catalog>.<schema>.<volume>``: on Databricks, the Unity
+                          Catalog volume the course stores its data and work in
+                          (``/Volumes/<catalog>/<schema>/<volume>/dl-course/<you>``);
+                          unset, each learner gets a DBFS folder. Ignored locally.
+``COURSE_SMALL_DATA``     ``1``/``true``/``yes``/``on``: the quick, small-data
+                          version of every notebook (the test suite's default).
+``COURSE_TEST_RUN``       Set by the test suite: quieter Spark (no UI, no console
+                          progress bars), no model downloads.
+``COURSE_DATA_MIRROR``    Optional read-only folder laid out like the mirror
+                          (``housing/housing.tgz``, ``fashion-mnist/...``), looked
+                          at first. A relative path is resolved against the
+                          current directory, then against the repository.
+``COURSE_DATA_CACHE``     Writable folder for downloads, same layout as the
+                          mirror (default ``~/.cache/dl-course/data``).
+``COURSE_SPARK_MASTER``   Optional URL of an existing Spark cluster's master
+                          (``spark://host:port``; ``make cluster`` starts one):
+                          ``course.spark`` connects to it instead of starting
+                          ``local[2]``. Ignored on Databricks (the notebook's
+                          cluster is used).
+``COURSE_SPARK_PRELOAD``  ``0``/``false``/``no``/``off``: Spark's Python workers
+                          start bare instead of forked from a daemon that has
+                          imported TensorFlow, Keras and MLflow (default on;
+                          local Spark and ``COURSE_SPARK_MASTER`` clusters only,
+                          see ``includes.setup.spark_daemon``).
+``COURSE_TEST_LANES``     How many notebooks the test suite runs at once (default
+                          2, one per core of the smallest machine it runs on).
+``COURSE_TEST_KERNELS``   ``forked`` (default on Linux): the test suite forks each
+                          notebook's kernel from one process that has imported
+                          TensorFlow and Keras once; ``fresh``: every kernel
+                          starts from nothing (tests/notebooks/kernel_zygote.py).
+``KERAS_HOME``            Keras' own cache (default ``~/.keras``; the course sets
+                          it to ``<COURSE_HOME>/keras``); files Keras would
+                          download are copied there.
+========================  ======================================================
 
 ``print_setting("home")`` prints one value, so the Makefile asks Python instead of restating a path.
 """
@@ -66,6 +75,8 @@ KERAS_HOME_ENV = "KERAS_HOME"
 SPARK_MASTER_ENV = "COURSE_SPARK_MASTER"
 RUNTIME_PARITY_ENV = "COURSE_RUNTIME_PARITY"
 TEST_LANES_ENV = "COURSE_TEST_LANES"
+SPARK_PRELOAD_ENV = "COURSE_SPARK_PRELOAD"
+TEST_KERNELS_ENV = "COURSE_TEST_KERNELS"
 
 # Defaults when a variable is unset.
 LOCAL_HOME = REPO_ROOT / ".course"  # a learner's course folder on a laptop
@@ -111,9 +122,25 @@ def notebook_lanes() -> int:
     return int(value)
 
 
+def forked_test_kernels() -> bool:
+    """Whether the test suite forks notebook kernels from a process with the libraries imported
+    (``COURSE_TEST_KERNELS``: ``forked``, the default, or ``fresh``); only on Linux."""
+    value = _value(TEST_KERNELS_ENV).lower() or "forked"
+    if value not in {"forked", "fresh"}:
+        raise ValueError(f"{TEST_KERNELS_ENV}={value!r}: say `forked` or `fresh`.")
+    return value == "forked" and sys.platform == "linux"
+
+
 def spark_master() -> str | None:
     """The master URL of the Spark cluster named by ``COURSE_SPARK_MASTER``, or None (local Spark)."""
     return _value(SPARK_MASTER_ENV) or None
+
+
+def spark_preload() -> bool:
+    """Whether Spark's Python workers are forked from a daemon with TensorFlow, Keras and MLflow imported
+    (``COURSE_SPARK_PRELOAD``; unset means yes)."""
+    value = _value(SPARK_PRELOAD_ENV)
+    return not value or truthy(value)
 
 
 def runtime_parity() -> str | None:

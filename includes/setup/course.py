@@ -138,11 +138,17 @@ def _use_this_environment_for_tools() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
-def _quiet_logs() -> None:
-    """Keep notebook output about the lesson, not about the libraries' internals."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def set_variables_read_at_import(home: Path) -> None:
+    """Variables TensorFlow, Keras, GitPython and MLflow read once, when first imported: set (unless the
+    learner set them) before any of them is. Keras keeps its downloads in the course folder."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ log: errors only
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("KERAS_HOME", str(home / "keras"))
+
+
+def _quiet_logs() -> None:
+    """Keep notebook output about the lesson, not about the libraries' internals."""
     quiet_loggers()
     warnings.filterwarnings("ignore", message=".*np.find_common_type.*")
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="google.protobuf")
@@ -167,8 +173,7 @@ def setup_course(notebook: str, seed: int = DEFAULT_SEED, clean: bool = True, qu
     environment.install_runtime_packages()  # Databricks only, once: what the runtime lacks, then a restart
     user = identity.learner()  # first: every folder and name below is the learner's own
     home = paths.make_home(paths.course_home(user))  # a volume's folder, DBFS or a local folder
-    # Keras reads KERAS_HOME once, when it is first imported: set it before.
-    os.environ.setdefault("KERAS_HOME", str(home / "keras"))
+    set_variables_read_at_import(home)
     tracking.configure_tracking(home)
     environment.check_packages()
 

@@ -16,7 +16,8 @@ to the lab's own folder. The lab's cells before its first blank are the solution
 ``import tensorflow`` and ``setup_course`` again (about 10 s each, 14 labs) would prove nothing more; what the
 lab's test checks, that it stops at its first blank with the blank's sentence, is the same.
 
-A separate process per notebook, so a hang is stopped with everything it started (see ``lanes.py``).
+A separate process per notebook, so a hang is stopped with everything it started (see ``lanes.py``). Its kernel
+is forked from the lanes' zygote, which has imported TensorFlow and Keras once (see ``kernel_zygote.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from tests.notebooks.kernel_zygote import kernel_name_for
+
 CELL_TIMEOUT_S = 900  # a small-data cell takes seconds; this only catches a hang
 TIMED_CELL_TIMEOUT_S = 3600  # `once` times full-data runs too, whose training cells take minutes
 ERROR_TEXT_LIMIT = 6000
@@ -37,10 +40,11 @@ MODES = ("twice", "to-first-blank", "once")
 
 
 def _client(notebook, path: Path, timeout: int) -> NotebookClient:
+    source = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
     return NotebookClient(
         notebook,
         timeout=timeout,
-        kernel_name="python3",
+        kernel_name=kernel_name_for(source),  # forked from the lanes' zygote when one serves
         resources={"metadata": {"path": str(path.parent)}},
         # The runs are over when the kernel stops: a graceful stop only spends seconds on TensorFlow's and
         # Spark's exit handlers (Spark's JVM ends by itself when its Python parent is gone).

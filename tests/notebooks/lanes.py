@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from includes.labs.generator import SOLUTIONS_FOLDER, solution_of, student_lab_of
+from tests.notebooks.kernel_zygote import Zygote
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_LIMIT_S = 1200  # a small-data notebook runs twice in about two minutes; this only catches a hang
@@ -159,7 +160,7 @@ def _stop_what_is_left(process: subprocess.Popen) -> None:
 class Lanes:
     """Runs ``jobs`` in order in ``count`` lanes; ``result(job)`` waits for one of them."""
 
-    def __init__(self, jobs: list[NotebookJob], count: int, environment: dict[str, str]):
+    def __init__(self, jobs: list[NotebookJob], count: int, environment: dict[str, str], forked_kernels: bool = False):
         self.jobs = list(dict.fromkeys(jobs))
         self.count = max(1, count)
         self._environment = dict(environment)
@@ -170,6 +171,12 @@ class Lanes:
         self._running: dict[int, subprocess.Popen] = {}
         self._threads = [threading.Thread(target=self._lane, args=(n,), daemon=True) for n in range(self.count)]
         self.started = time.monotonic()
+        # Kernels forked from one process that has imported the libraries once (kernel_zygote.py); it starts
+        # now, its imports overlap the first notebooks' start, and the lanes ask for it at their first job.
+        self._zygote = Zygote(self._environment) if forked_kernels else None
+        self._zygote_checked = False
+        self._zygote_lock = threading.Lock()  # not self._lock: stop() must not wait for the zygote's imports
+        self.kernels = "fresh"  # what the notebooks ran in, for the timing report: "forked" or "fresh (why)"
 
     def start(self) -> Lanes:
         for thread in self._threads:
@@ -194,7 +201,23 @@ class Lanes:
                 return job, None
             return None
 
+    def _use_the_zygote_if_ready(self) -> None:
+        """Once, in the first lane to start a job: hand the runs the zygote's kernels, or (if it could not start)
+        go on with fresh kernels and say why in the timing report."""
+        with self._zygote_lock:
+            if self._zygote_checked or self._zygote is None:
+                return
+            self._zygote_checked = True
+            problem = self._zygote.ready()
+            if problem is None:
+                self._environment = self._zygote.environment(self._environment)
+                self.kernels = "forked"
+            else:
+                self._zygote.stop()
+                self.kernels = f"fresh ({problem})"
+
     def _lane(self, lane: int) -> None:
+        self._use_the_zygote_if_ready()
         while (taken := self._take()) is not None:
             job, lab = taken
             futures = [self._futures[job]] + ([self._futures[lab]] if lab else [])
@@ -237,6 +260,8 @@ class Lanes:
                 os.killpg(process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        if self._zygote is not None:
+            self._zygote.stop()
 
 
 def describe_failure(result: NotebookResult) -> str:

@@ -20,9 +20,11 @@ def write_notebook(folder, name: str, *cells: str):
     return path
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("lanes")
+@pytest.fixture(scope="module", params=["fresh", "forked"])
+def finished(request, tmp_path_factory):
+    """Every lane behaviour below, with fresh kernels and with kernels forked from the zygote (kernel_zygote.py)."""
+    forked = request.param == "forked"
+    folder = tmp_path_factory.mktemp(f"lanes-{request.param}")
     jobs = {
         "fine": NotebookJob(write_notebook(folder, "fine", "import time\ntime.sleep(1)", "x = 1"), "twice"),
         # A notebook that works once but not twice in one kernel: state left by its first run breaks it.
@@ -55,8 +57,10 @@ def finished(tmp_path_factory):
     jobs["dying solution"] = NotebookJob(
         write_notebook(folder / "solutions", "orphan", "import os\nos._exit(1)"), "twice"
     )
-    lanes = Lanes(list(jobs.values()), 2, dict(os.environ)).start()
-    return jobs, {name: lanes.result(job) for name, job in jobs.items()}, lanes
+    lanes = Lanes(list(jobs.values()), 2, dict(os.environ), forked_kernels=forked).start()
+    results = {name: lanes.result(job) for name, job in jobs.items()}
+    assert lanes.kernels == request.param, lanes.kernels
+    return jobs, results, lanes
 
 
 def test_a_good_notebook_runs_twice_in_one_kernel(finished):
@@ -106,11 +110,14 @@ def test_two_lanes_run_notebooks_side_by_side(finished):
     assert len(lanes.finished_results()) == len(results)
 
 
-def test_stopping_cancels_what_has_not_started(tmp_path):
+@pytest.mark.parametrize("forked", [False, True], ids=["fresh", "forked"])
+def test_stopping_cancels_what_has_not_started(tmp_path, forked):
     slow = NotebookJob(write_notebook(tmp_path, "slow", "import time\ntime.sleep(60)"), "twice")
     waiting = NotebookJob(write_notebook(tmp_path, "waiting", "x = 1"), "twice")
-    lanes = Lanes([slow, waiting], 1, dict(os.environ)).start()
-    time.sleep(1)
+    lanes = Lanes([slow, waiting], 1, dict(os.environ), forked_kernels=forked).start()
+    while not lanes._futures[slow].running():  # (a zygote first imports TensorFlow)
+        time.sleep(0.2)
+    time.sleep(2)
     started = time.monotonic()
     lanes.stop()
     assert lanes.result(slow).crash, "the running notebook is stopped, and its result says so"

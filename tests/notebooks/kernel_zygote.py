@@ -1,0 +1,259 @@
+"""Notebook kernels forked from one process that has already imported the course's libraries (tests only).
+
+Every notebook the suite runs gets a new kernel, and every new kernel spends 5-7 s of CPU importing
+TensorFlow, Keras and pandas before its first cell does anything: about 36 kernels a run, on 2 cores. Here one
+process, the *zygote*, imports them once; each kernel is a fork of it, so it starts with them in memory.
+
+Each kernel is still a new process, with nothing of any other notebook's: its own namespace, folder and
+environment, its own process group (a JVM or model server it starts goes with it). What it shares with a fresh
+kernel's first ``import``: the same libraries, imported with the same variables (``prepare_imports``), and
+ipykernel's inline plots. Notebooks that choose Keras' backend themselves (``KERAS_BACKEND``) get an ordinary
+kernel: in a fork, Keras would already be on TensorFlow.
+
+The pieces:
+
+* ``serve SOCKET``: the zygote. Imports, then forks one kernel per request on a Unix socket.
+* ``launch -f CONNECTION_FILE``: what the kernel spec starts (``kernel.json``, written by ``start_zygote``).
+  It asks the zygote for a kernel, hands it its own stdin/stdout/stderr, and stands in for it towards
+  jupyter_client: an interrupt is passed on, and when this process ends, whatever the reason, the kernel and
+  everything it started end too.
+
+``COURSE_TEST_KERNELS=fresh`` turns it off (``includes.settings.forked_test_kernels``); so does any machine that
+is not Linux.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+KERNEL_NAME = "course-forked"
+SOCKET_ENV = "COURSE_KERNEL_ZYGOTE"  # set for the notebooks' runners while a zygote serves
+# TensorFlow brings Keras and matplotlib. Not MLflow, which imports PySpark: 00.1 shows that a notebook which
+# never touches `course.spark` or MLflow never loads Spark.
+PRELOADED = ("numpy", "pandas", "ipykernel.kernelapp", "tensorflow", "includes")
+POLL_S = 0.2
+THIS_FILE = str(Path(__file__).resolve())
+_LENGTH = struct.Struct("!Q")
+
+
+# --- the zygote --------------------------------------------------------------------------------------------
+
+
+def prepare_imports() -> None:
+    """Set what the preloaded libraries read when imported, as a notebook's kernel would have it then."""
+    # ipykernel chooses the inline backend this way when it starts; matplotlib reads it on import (TensorFlow
+    # imports matplotlib), so it must be set first.
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    from includes.setup import identity, paths
+    from includes.setup.course import set_variables_read_at_import
+
+    set_variables_read_at_import(paths.course_home(identity.learner()))
+
+
+def serve(socket_path: str, preloaded=PRELOADED) -> None:
+    """Import ``preloaded``, then fork a kernel for each request until the parent process is gone."""
+    parent = os.getppid()
+    prepare_imports()
+    for name in preloaded:
+        __import__(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernels are reaped as they end
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path)
+    server.listen(8)
+    server.settimeout(1.0)
+    while os.getppid() == parent:
+        try:
+            connection, _ = server.accept()
+        except TimeoutError:
+            continue
+        with connection:
+            connection.settimeout(None)
+            request, fds = _receive(connection)
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                _become_kernel(request, fds)  # never returns
+            for fd in fds:
+                os.close(fd)
+            connection.sendall(json.dumps({"pid": pid}).encode())
+
+
+def _receive(connection: socket.socket) -> tuple[dict, list[int]]:
+    data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
+    while len(data) < _LENGTH.size or len(data) < _LENGTH.size + _LENGTH.unpack_from(data)[0]:
+        chunk = connection.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("the request ended early")
+        data += chunk
+    return json.loads(data[_LENGTH.size :]), list(fds)
+
+
+def _become_kernel(request: dict, fds: list[int]) -> None:
+    code = 1
+    try:
+        os.setsid()  # a process group of its own: the kernel and whatever it starts
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        for fd in fds:
+            if fd > 2:
+                os.close(fd)
+        os.chdir(request["cwd"])
+        # A kernel started in the notebook's folder imports from it first (`python -m` puts it on the path);
+        # the zygote's first entry is its own script's folder.
+        sys.path[0] = request["cwd"]
+        os.environ.clear()
+        os.environ.update(request["env"])
+        # A fresh process draws new seeds; a fork would repeat the zygote's.
+        random.seed()
+        import numpy
+
+        numpy.random.seed(int.from_bytes(os.urandom(4), "little"))
+        threading.Thread(target=_end_with, args=(request["stand_in"],), daemon=True).start()
+        sys.argv = [sys.executable, *request["args"]]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance()
+        code = 0
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else 0
+    except BaseException:  # noqa: BLE001 - reported on the kernel's stderr, then the fork ends
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _end_with(stand_in: int) -> None:
+    """End the kernel, and its process group, when the process jupyter_client started for it is gone."""
+    while _alive(stand_in):
+        time.sleep(POLL_S)
+    os.killpg(0, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- the stand-in jupyter_client starts ---------------------------------------------------------------------
+
+
+def launch(args: list[str]) -> int:
+    """Ask the zygote for a kernel started with ``args`` (ipykernel's), then stand in for it until it ends."""
+    request = json.dumps({"args": args, "cwd": os.getcwd(), "env": dict(os.environ), "stand_in": os.getpid()})
+    payload = request.encode()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(os.environ[SOCKET_ENV])
+        socket.send_fds(connection, [_LENGTH.pack(len(payload)) + payload], [0, 1, 2])
+        pid = json.loads(connection.recv(1 << 10))["pid"]
+    parent = os.getppid()
+    signal.signal(signal.SIGINT, lambda *_: _signal(pid, signal.SIGINT))  # jupyter_client's interrupt
+    signal.signal(signal.SIGTERM, lambda *_: _signal(pid, signal.SIGTERM, group=True))
+    while _alive(pid):
+        if os.getppid() != parent:  # the notebook's runner is gone
+            _signal(pid, signal.SIGKILL, group=True)
+            return 1
+        time.sleep(POLL_S)
+    return 0
+
+
+def _signal(pid: int, signum: int, group: bool = False) -> None:
+    try:
+        os.killpg(pid, signum) if group else os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+# --- starting and stopping a zygote (tests/notebooks/lanes.py) ----------------------------------------------
+
+
+class Zygote:
+    """A zygote process and the kernel spec that asks it for kernels; ``environment()`` is what a notebook's
+    runner needs to use them."""
+
+    def __init__(self, environment: dict[str, str], preloaded=PRELOADED):
+        self._folder = tempfile.TemporaryDirectory(prefix="kernel-zygote-")
+        folder = Path(self._folder.name)
+        self.socket_path = str(folder / "zygote.sock")
+        spec = folder / "kernels" / KERNEL_NAME
+        spec.mkdir(parents=True)
+        # The script by its path: the stand-in starts in the notebook's folder, where `tests` is not importable.
+        argv = [sys.executable, THIS_FILE, "launch", "-f", "{connection_file}"]
+        spec.joinpath("kernel.json").write_text(
+            json.dumps({"argv": argv, "display_name": "Python 3 (forked)", "language": "python"})
+        )
+        command = [sys.executable, THIS_FILE, "serve", self.socket_path]
+        if preloaded != PRELOADED:
+            command += list(preloaded)
+        self.log = folder / "zygote.log"  # its imports' messages, and why it stopped if it did
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                command, env=environment, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
+        self._jupyter_path = str(folder)
+
+    def ready(self, timeout: float = 180.0) -> str | None:
+        """Wait until it serves (its imports done): None when it does, else why not, in a sentence."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            if os.path.exists(self.socket_path):
+                return None
+            time.sleep(POLL_S)
+        if self.process.poll() is None:
+            return f"the kernel zygote was not ready after {timeout:.0f} s"
+        try:
+            said = self.log.read_text()[-2000:]
+        except OSError:  # stopped and cleaned up meanwhile (the run is ending)
+            said = ""
+        return f"the kernel zygote stopped (exit {self.process.returncode}): {said}"
+
+    def environment(self, base: dict[str, str]) -> dict[str, str]:
+        jupyter_path = os.pathsep.join(filter(None, [self._jupyter_path, base.get("JUPYTER_PATH")]))
+        return {**base, SOCKET_ENV: self.socket_path, "JUPYTER_PATH": jupyter_path}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._folder.cleanup()
+
+
+def kernel_name_for(notebook_source: str, environment=os.environ) -> str:
+    """The kernel a notebook's runner asks for: a forked one while a zygote serves, unless the notebook picks
+    Keras' backend itself."""
+    if environment.get(SOCKET_ENV) and "KERAS_BACKEND" not in notebook_source:
+        return KERNEL_NAME
+    return "python3"
+
+
+def main(argv: list[str]) -> int:
+    command, *rest = argv
+    if command == "serve":
+        serve(rest[0], tuple(rest[1:]) or PRELOADED)
+        return 0
+    if command == "launch":
+        return launch(rest)
+    raise SystemExit(f"unknown command {command!r}: serve SOCKET [MODULE...] or launch -f CONNECTION_FILE")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
