@@ -36,11 +36,11 @@ cell) can change a variable and the next call sees it.
                           ``course.spark`` connects to it instead of starting
                           ``local[2]``. Ignored on Databricks (the notebook's
                           cluster is used).
-``COURSE_SPARK_PRELOAD``  ``0``/``false``/``no``/``off``: Spark's Python workers
-                          start bare instead of forked from a daemon that has
-                          imported TensorFlow, Keras and MLflow (default on;
-                          local Spark and ``COURSE_SPARK_MASTER`` clusters only,
-                          see ``includes.setup.spark_daemon``).
+``COURSE_SPARK_PRELOAD``  ``1``/``true``/``yes``/``on``: Spark's Python workers are
+                          forked from a daemon that has imported TensorFlow,
+                          Keras and MLflow once (default off; local Spark and
+                          ``COURSE_SPARK_MASTER`` clusters only, see
+                          ``includes.setup.spark_daemon``).
 ``COURSE_TEST_LANES``     How many notebooks the test suite runs at once (default
                           2, one per core of the smallest machine it runs on).
 ``COURSE_TEST_KERNELS``   ``forked`` (default on Linux): the test suite forks each
@@ -138,9 +138,8 @@ def spark_master() -> str | None:
 
 def spark_preload() -> bool:
     """Whether Spark's Python workers are forked from a daemon with TensorFlow, Keras and MLflow imported
-    (``COURSE_SPARK_PRELOAD``; unset means yes)."""
-    value = _value(SPARK_PRELOAD_ENV)
-    return not value or truthy(value)
+    (``COURSE_SPARK_PRELOAD``; unset means no)."""
+    return truthy(os.environ.get(SPARK_PRELOAD_ENV))
 
 
 def runtime_parity() -> str | None:

@@ -6,10 +6,14 @@ touches Keras would import TensorFlow again: 10-20 s on 2 cores, paid by every t
 from a daemon that has imported them already, the worker starts with them in memory, shared with the daemon
 until written to.
 
-``includes.setup.spark`` names this module in ``spark.python.daemon.module`` for local Spark and a standalone
-cluster (never on Databricks, whose runtime manages its own workers); ``COURSE_SPARK_PRELOAD=0`` turns it
-off. Keras is imported only for the TensorFlow backend: Keras picks its backend once per process, and a
-worker that sets ``KERAS_BACKEND`` itself must still be able to choose.
+With ``COURSE_SPARK_PRELOAD=1``, ``includes.setup.spark`` names this module in ``spark.python.daemon.module``
+for local Spark and a standalone cluster (never on Databricks, whose runtime manages its own workers). It is
+off by default: measured on 2 cores (2026-11-30), it made 03.1's and 03.1L's searches faster (their second
+runs 50.7 -> 29.8 s and 44.8 -> 29.1 s), left 04.2 as it was, and 06.2's pandas-UDF inference slower in one
+run (76.7 s against 63.2 s) for a reason not yet known.
+
+Keras is imported only for the TensorFlow backend: Keras picks its backend once per process, and a worker that
+sets ``KERAS_BACKEND`` itself must still be able to choose.
 """
 
 from __future__ import annotations

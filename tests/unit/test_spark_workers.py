@@ -1,24 +1,25 @@
 """Spark's Python workers start with TensorFlow, Keras and MLflow already imported (includes/setup/spark_daemon.py),
 and the daemon that forks them keeps its stdout for the one thing PySpark reads there: its port."""
 
+import os
 import subprocess
 import sys
 
-import pytest
-
 from includes import settings
 from includes.setup import spark_daemon
-from includes.setup.spark import spark_config, start_spark
+from includes.setup.spark import spark_config
 
 
-def test_local_spark_and_clusters_use_the_preloading_daemon_unless_turned_off(monkeypatch, tmp_path):
+def test_local_spark_and_clusters_use_the_preloading_daemon_only_when_asked(monkeypatch, tmp_path):
     monkeypatch.delenv(settings.SPARK_PRELOAD_ENV, raising=False)
-    assert spark_config("x", tmp_path, quiet=True)["spark.python.daemon.module"] == "includes.setup.spark_daemon"
-    cluster = spark_config("x", tmp_path, quiet=True, master="spark://127.0.0.1:7077")
-    assert cluster["spark.python.daemon.module"] == "includes.setup.spark_daemon"
-    for off in ("0", "off", "no", "false"):
-        monkeypatch.setenv(settings.SPARK_PRELOAD_ENV, off)
-        assert "spark.python.daemon.module" not in spark_config("x", tmp_path, quiet=True)
+    assert "spark.python.daemon.module" not in spark_config("x", tmp_path, quiet=True), "off by default"
+    for on in ("1", "on", "yes", "true"):
+        monkeypatch.setenv(settings.SPARK_PRELOAD_ENV, on)
+        assert spark_config("x", tmp_path, quiet=True)["spark.python.daemon.module"] == "includes.setup.spark_daemon"
+        cluster = spark_config("x", tmp_path, quiet=True, master="spark://127.0.0.1:7077")
+        assert cluster["spark.python.daemon.module"] == "includes.setup.spark_daemon"
+    monkeypatch.setenv(settings.SPARK_PRELOAD_ENV, "0")
+    assert "spark.python.daemon.module" not in spark_config("x", tmp_path, quiet=True)
 
 
 def test_keras_is_preloaded_only_for_its_tensorflow_backend():
@@ -53,23 +54,44 @@ def test_whatever_an_import_prints_goes_to_stderr_and_a_failed_import_is_only_re
     assert stderr.endswith("['noisy_library']")
 
 
-def test_a_spark_task_starts_with_tensorflow_imported_and_can_use_it(monkeypatch, tmp_path):
-    monkeypatch.setenv(settings.TEST_RUN_ENV, "1")
-    monkeypatch.delenv(settings.SPARK_MASTER_ENV, raising=False)
-    monkeypatch.delenv(settings.SPARK_PRELOAD_ENV, raising=False)
-    spark = start_spark("unit tests", tmp_path)  # the process's one session (another test may have started it)
-    if spark.conf.get("spark.python.daemon.module", None) != spark_daemon.__name__:
-        pytest.skip("a Spark session without the preloading daemon was already running in this process")
+# In a process of its own: this one's SparkSession (shared by the other tests) runs without the daemon.
+IN_SPARK = """
+import sys
+from pathlib import Path
 
-    def already_imported(_):
-        return [name for name in ("tensorflow", "keras", "mlflow") if name in sys.modules]
+from includes.setup.spark import start_spark
 
-    assert spark.sparkContext.parallelize([0], 1).map(already_imported).collect() == [["tensorflow", "keras", "mlflow"]]
+spark = start_spark("preload test", Path(sys.argv[1]))
+print(spark.conf.get("spark.python.daemon.module"))
 
-    def square_with_tensorflow(x):
-        # TensorFlow was imported before the fork; its thread pools start in the worker, on first use.
-        import tensorflow as tf
 
-        return float(tf.reduce_sum(tf.square(tf.constant([x, 1.0]))))
+def already_imported(_):
+    import sys
 
-    assert spark.sparkContext.parallelize([2.0, 3.0], 2).map(square_with_tensorflow).collect() == [5.0, 10.0]
+    return [name for name in ("tensorflow", "keras", "mlflow") if name in sys.modules]
+
+
+def square_with_tensorflow(x):
+    # TensorFlow was imported before the fork; its thread pools start in the worker, on first use.
+    import tensorflow as tf
+
+    return float(tf.reduce_sum(tf.square(tf.constant([x, 1.0]))))
+
+
+print(spark.sparkContext.parallelize([0], 1).map(already_imported).collect())
+print(spark.sparkContext.parallelize([2.0, 3.0], 2).map(square_with_tensorflow).collect())
+spark.stop()
+"""
+
+
+def test_a_spark_task_starts_with_tensorflow_imported_and_can_use_it(tmp_path):
+    environment = {**os.environ, settings.SPARK_PRELOAD_ENV: "1", settings.TEST_RUN_ENV: "1"}
+    environment.pop(settings.SPARK_MASTER_ENV, None)
+    run = subprocess.run(
+        [sys.executable, "-c", IN_SPARK, str(tmp_path)], env=environment, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    daemon, preloaded, squares = run.stdout.strip().splitlines()[-3:]
+    assert daemon == spark_daemon.__name__
+    assert preloaded == "[['tensorflow', 'keras', 'mlflow']]"
+    assert squares == "[5.0, 10.0]"
