@@ -36,9 +36,9 @@ cell) can change a variable and the next call sees it.
                           ``course.spark`` connects to it instead of starting
                           ``local[2]``. Ignored on Databricks (the notebook's
                           cluster is used).
-``COURSE_SPARK_PRELOAD``  ``1``/``true``/``yes``/``on``: Spark's Python workers are
-                          forked from a daemon that has imported TensorFlow,
-                          Keras and MLflow once (default off; local Spark and
+``COURSE_SPARK_PRELOAD``  ``1``/``0``: Spark's Python workers are forked from a
+                          daemon that has imported TensorFlow, Keras and MLflow
+                          once (default: on Linux; local Spark and
                           ``COURSE_SPARK_MASTER`` clusters only, see
                           ``includes.setup.spark_daemon``).
 ``COURSE_TEST_LANES``     How many notebooks the test suite runs at once (default
@@ -138,8 +138,9 @@ def spark_master() -> str | None:
 
 def spark_preload() -> bool:
     """Whether Spark's Python workers are forked from a daemon with TensorFlow, Keras and MLflow imported
-    (``COURSE_SPARK_PRELOAD``; unset means no)."""
-    return truthy(os.environ.get(SPARK_PRELOAD_ENV))
+    (``COURSE_SPARK_PRELOAD``; unset: on Linux only, as forking after TensorFlow's import is untried on macOS)."""
+    value = _value(SPARK_PRELOAD_ENV)
+    return truthy(value) if value else sys.platform == "linux"
 
 
 def runtime_parity() -> str | None:

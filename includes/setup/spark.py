@@ -74,7 +74,7 @@ def spark_config(
         "spark.pyspark.driver.python": sys.executable,
     }
     if spark_preload():
-        # Opt-in: Python workers forked from a daemon that has imported TensorFlow, Keras and MLflow once,
+        # Python workers forked from a daemon that has imported TensorFlow, Keras and MLflow once,
         # instead of each worker importing them again (see includes/setup/spark_daemon.py).
         config["spark.python.daemon.module"] = spark_daemon.__name__
     if _loopback(config["spark.master"]):

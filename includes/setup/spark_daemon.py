@@ -6,11 +6,11 @@ touches Keras would import TensorFlow again: 10-20 s on 2 cores, paid by every t
 from a daemon that has imported them already, the worker starts with them in memory, shared with the daemon
 until written to.
 
-With ``COURSE_SPARK_PRELOAD=1``, ``includes.setup.spark`` names this module in ``spark.python.daemon.module``
-for local Spark and a standalone cluster (never on Databricks, whose runtime manages its own workers). It is
-off by default: measured on 2 cores (2026-11-30), it made 03.1's and 03.1L's searches faster (their second
-runs 50.7 -> 29.8 s and 44.8 -> 29.1 s), left 04.2 as it was, and 06.2's pandas-UDF inference slower in one
-run (76.7 s against 63.2 s) for a reason not yet known.
+``includes.setup.spark`` names this module in ``spark.python.daemon.module`` for local Spark and a standalone
+cluster (never on Databricks, whose runtime manages its own workers), on Linux unless ``COURSE_SPARK_PRELOAD=0``;
+elsewhere only with ``COURSE_SPARK_PRELOAD=1`` (forking after TensorFlow's import is untried on macOS).
+Measured on 2 cores (2026-11-30, whole test runs): 03.1's and 03.1L's searches 114 and 81 s with it, 180 and
+131 s without; 06.2 alone, four runs alternating, 63.6/70.7 s with it and 65.1/81.3 s without.
 
 Keras is imported only for the TensorFlow backend: Keras picks its backend once per process, and a worker that
 sets ``KERAS_BACKEND`` itself must still be able to choose.

@@ -10,9 +10,12 @@ from includes.setup import spark_daemon
 from includes.setup.spark import spark_config
 
 
-def test_local_spark_and_clusters_use_the_preloading_daemon_only_when_asked(monkeypatch, tmp_path):
+def test_local_spark_and_clusters_use_the_preloading_daemon_on_linux_unless_turned_off(monkeypatch, tmp_path):
     monkeypatch.delenv(settings.SPARK_PRELOAD_ENV, raising=False)
-    assert "spark.python.daemon.module" not in spark_config("x", tmp_path, quiet=True), "off by default"
+    by_default = "spark.python.daemon.module" in spark_config("x", tmp_path, quiet=True)
+    assert by_default is (sys.platform == "linux")
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert "spark.python.daemon.module" not in spark_config("x", tmp_path, quiet=True), "only if asked on a Mac"
     for on in ("1", "on", "yes", "true"):
         monkeypatch.setenv(settings.SPARK_PRELOAD_ENV, on)
         assert spark_config("x", tmp_path, quiet=True)["spark.python.daemon.module"] == "includes.setup.spark_daemon"
