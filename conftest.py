@@ -44,7 +44,13 @@ def pytest_collection_finish(session):
         if isinstance(value, NotebookJob)
     ]
     if jobs and not session.config.option.collectonly:
-        lanes = Lanes(jobs, settings.notebook_lanes(), dict(os.environ), forked_kernels=settings.forked_test_kernels())
+        lanes = Lanes(
+            jobs,
+            settings.notebook_lanes(),
+            dict(os.environ),
+            forked_kernels=settings.forked_test_kernels(),
+            shared_spark=settings.shared_test_spark(),
+        )
         session.config.stash[LANES] = lanes.start()
 
 
@@ -152,7 +158,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus):
     table = timing_table(lanes)
     flag = os.environ.get(settings.SMALL_ENV)
     terminalreporter.section(f"notebook times ({settings.SMALL_ENV}={flag})")
-    terminalreporter.write_line(f"kernels: {lanes.kernels}")
+    terminalreporter.write_line(f"kernels: {lanes.kernels}; Spark driver: {lanes.spark_driver}")
     terminalreporter.write_line(table)
     terminalreporter.write_line(slowest_cells(lanes))
     terminalreporter.write_line(f"whole test run: {time.monotonic() - _started:.0f} s")
@@ -160,5 +166,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus):
     if settings.runtime_parity():  # a runtime parity run keeps its own table beside the ordinary one
         report = TIMING_REPORT.with_name(f"notebook-times-runtime-{settings.runtime_parity()}.md")
     report.parent.mkdir(exist_ok=True)
-    report.write_text(f"{settings.SMALL_ENV}={flag}, kernels {lanes.kernels}\n\n{table}\n")
+    setup = f"{settings.SMALL_ENV}={flag}, kernels {lanes.kernels}, Spark driver {lanes.spark_driver}"
+    report.write_text(f"{setup}\n\n{table}\n")
     report.with_suffix(".json").write_text(json.dumps(timing_records(lanes), indent=1) + "\n")

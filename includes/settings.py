@@ -47,6 +47,10 @@ cell) can change a variable and the next call sees it.
                           notebook's kernel from one process that has imported
                           TensorFlow and Keras once; ``fresh``: every kernel
                           starts from nothing (tests/notebooks/kernel_zygote.py).
+``COURSE_TEST_SPARK``     ``shared`` (default): each test lane starts one Spark
+                          driver JVM and its notebooks take turns in it, each
+                          with its own SparkSession; ``own``: every notebook
+                          starts its own (tests/notebooks/shared_spark.py).
 ``KERAS_HOME``            Keras' own cache (default ``~/.keras``; the course sets
                           it to ``<COURSE_HOME>/keras``); files Keras would
                           download are copied there.
@@ -77,6 +81,7 @@ RUNTIME_PARITY_ENV = "COURSE_RUNTIME_PARITY"
 TEST_LANES_ENV = "COURSE_TEST_LANES"
 SPARK_PRELOAD_ENV = "COURSE_SPARK_PRELOAD"
 TEST_KERNELS_ENV = "COURSE_TEST_KERNELS"
+TEST_SPARK_ENV = "COURSE_TEST_SPARK"
 
 # Defaults when a variable is unset.
 LOCAL_HOME = REPO_ROOT / ".course"  # a learner's course folder on a laptop
@@ -129,6 +134,15 @@ def forked_test_kernels() -> bool:
     if value not in {"forked", "fresh"}:
         raise ValueError(f"{TEST_KERNELS_ENV}={value!r}: say `forked` or `fresh`.")
     return value == "forked" and sys.platform == "linux"
+
+
+def shared_test_spark() -> bool:
+    """Whether the test suite's notebooks take turns in one Spark driver JVM per lane (``COURSE_TEST_SPARK``:
+    ``shared``, the default, or ``own``); never against a cluster (``COURSE_SPARK_MASTER``)."""
+    value = _value(TEST_SPARK_ENV).lower() or "shared"
+    if value not in {"shared", "own"}:
+        raise ValueError(f"{TEST_SPARK_ENV}={value!r}: say `shared` or `own`.")
+    return value == "shared" and spark_master() is None
 
 
 def spark_master() -> str | None:

@@ -33,8 +33,9 @@ def _require_java() -> None:
 STRICT_DEFAULT_FS = "schemeless-path:///"
 
 # Variables the code running in executors reads: the MLflow store (Hyperopt trials and Horovod workers log
-# there) and the course's own settings. On local[2] executors share the driver's environment; on a cluster
-# they start from the worker's, so Spark has to carry them over (spark.executorEnv.*).
+# there) and the course's own settings. On local[2] executors share the driver JVM's environment, which is
+# the kernel's when the kernel started the JVM; on a cluster they start from the worker's, so Spark has to
+# carry them over (spark.executorEnv.*).
 EXECUTOR_VARIABLES = ("MLFLOW_TRACKING_URI", "KERAS_HOME", "TF_CPP_MIN_LOG_LEVEL")
 
 
@@ -43,13 +44,25 @@ def _loopback(master: str) -> bool:
     return master.startswith("local") or host in {"127.0.0.1", "localhost"}
 
 
+def driver_started_elsewhere() -> bool:
+    """Whether this kernel connects to a Spark driver JVM that another process started (PySpark's
+    ``PYSPARK_GATEWAY_PORT``; the test suite's lanes do this, see tests/notebooks/shared_spark.py)."""
+    return bool(os.environ.get("PYSPARK_GATEWAY_PORT"))
+
+
 def spark_config(
-    app_name: str, home: Path, quiet: bool, master: str | None = None, strict: bool = False
+    app_name: str,
+    home: Path,
+    quiet: bool,
+    master: str | None = None,
+    strict: bool = False,
+    driver_elsewhere: bool = False,
 ) -> dict[str, str]:
     """The settings of the course's own Spark session, as a plain dict (easy to test).
 
     ``master`` is a cluster's master URL (``COURSE_SPARK_MASTER``) or None for ``local[2]``; ``strict``
-    points Spark's default filesystem nowhere (the test suite's setting, see ``STRICT_DEFAULT_FS``).
+    points Spark's default filesystem nowhere (the test suite's setting, see ``STRICT_DEFAULT_FS``);
+    ``driver_elsewhere``: the driver JVM was started by another process (``driver_started_elsewhere``).
     """
     spark_home = home / "spark"
     config = {
@@ -80,10 +93,11 @@ def spark_config(
     if _loopback(config["spark.master"]):
         # Spark on this machine only needs the loopback address.
         config.update({"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"})
-    if master:
+    if master or driver_elsewhere:
         # Executors import the course's package (Hyperopt objectives, Horovod training functions, UDFs
         # pickled by reference): the repository must be at the same path on every node, as it is for a
-        # cluster on this machine or a shared folder.
+        # cluster on this machine or a shared folder. The same holds for local[2]'s Python workers when
+        # another process started the driver JVM: they inherit that JVM's environment, not this kernel's.
         python_path = [str(REPO_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         config["spark.executorEnv.PYTHONPATH"] = os.pathsep.join(dict.fromkeys(python_path))
         for name in sorted({*EXECUTOR_VARIABLES, *(n for n in os.environ if n.startswith("COURSE_"))}):
@@ -99,6 +113,15 @@ def local_spark_config(app_name: str, home: Path, quiet: bool) -> dict[str, str]
     return spark_config(app_name, home, quiet)
 
 
+def prepare_driver_launch() -> None:
+    """What the process that launches Spark's driver JVM needs first: Java, and the variables the JVM reads."""
+    _require_java()
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    if _loopback(spark_master() or "local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
 def start_spark(app_name: str, home: Path):
     """Return the SparkSession, starting one if there is none yet: ``local[2]``, or connected to the cluster
     that ``COURSE_SPARK_MASTER`` names (``make cluster`` starts one on this machine).
@@ -111,14 +134,16 @@ def start_spark(app_name: str, home: Path):
 
     if on_databricks():
         return SparkSession.builder.getOrCreate()
-    _require_java()
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    master = spark_master()
-    if _loopback(master or "local"):
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    prepare_driver_launch()
     builder = SparkSession.builder
-    config = spark_config(app_name, home, quiet=is_test_run(), master=master, strict=is_test_run())
+    config = spark_config(
+        app_name,
+        home,
+        quiet=is_test_run(),
+        master=spark_master(),
+        strict=is_test_run(),
+        driver_elsewhere=driver_started_elsewhere(),
+    )
     for key, value in config.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()

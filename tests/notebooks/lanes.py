@@ -33,6 +33,7 @@ from pathlib import Path
 
 from includes.labs.generator import SOLUTIONS_FOLDER, solution_of, student_lab_of
 from tests.notebooks.kernel_zygote import Zygote
+from tests.notebooks.shared_spark import SharedSpark
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_LIMIT_S = 1200  # a small-data notebook runs twice in about two minutes; this only catches a hang
@@ -160,7 +161,14 @@ def _stop_what_is_left(process: subprocess.Popen) -> None:
 class Lanes:
     """Runs ``jobs`` in order in ``count`` lanes; ``result(job)`` waits for one of them."""
 
-    def __init__(self, jobs: list[NotebookJob], count: int, environment: dict[str, str], forked_kernels: bool = False):
+    def __init__(
+        self,
+        jobs: list[NotebookJob],
+        count: int,
+        environment: dict[str, str],
+        forked_kernels: bool = False,
+        shared_spark: bool = False,
+    ):
         self.jobs = list(dict.fromkeys(jobs))
         self.count = max(1, count)
         self._environment = dict(environment)
@@ -177,6 +185,10 @@ class Lanes:
         self._zygote_checked = False
         self._zygote_lock = threading.Lock()  # not self._lock: stop() must not wait for the zygote's imports
         self.kernels = "fresh"  # what the notebooks ran in, for the timing report: "forked" or "fresh (why)"
+        # One Spark driver JVM per lane, which its notebooks take turns in (shared_spark.py).
+        self._shared_spark = shared_spark
+        self._spark_drivers: dict[int, SharedSpark] = {}
+        self.spark_driver = "shared per lane" if shared_spark else "one per notebook"  # for the timing report
 
     def start(self) -> Lanes:
         for thread in self._threads:
@@ -216,13 +228,35 @@ class Lanes:
                 self._zygote.stop()
                 self.kernels = f"fresh ({problem})"
 
+    def _spark_variables(self, lane: int) -> dict[str, str]:
+        """The variables that connect a kernel to the lane's shared Spark driver ({} when there is none): its
+        first job waits for the JVM to start; a JVM that failed is replaced, and the report says why."""
+        if not self._shared_spark or self._stopping:
+            return {}
+        driver = self._spark_drivers.get(lane)
+        if driver is None or driver.problem:
+            if driver is not None:
+                self.spark_driver = f"shared per lane, restarted ({driver.problem})"
+            driver = self._spark_drivers[lane] = SharedSpark(self._environment)
+        return driver.variables()
+
+    def _leave_spark_clean(self, lane: int) -> None:
+        """Stop the SparkContext the lane's last notebook left, so the next one starts its own."""
+        driver = self._spark_drivers.get(lane)
+        if driver is not None:
+            driver.stop_context()
+
     def _lane(self, lane: int) -> None:
+        if self._shared_spark:
+            self._spark_drivers[lane] = SharedSpark(self._environment)  # starts beside the zygote's imports
         self._use_the_zygote_if_ready()
         while (taken := self._take()) is not None:
             job, lab = taken
             futures = [self._futures[job]] + ([self._futures[lab]] if lab else [])
             try:
-                result, lab_result = _run_in_process(job, lane, self._environment, self._running, lab)
+                environment = self._environment | self._spark_variables(lane)
+                result, lab_result = _run_in_process(job, lane, environment, self._running, lab)
+                self._leave_spark_clean(lane)
                 futures[0].set_result(result)
                 if lab:
                     futures[1].set_result(lab_result or self._lab_alone(lab, lane, result))
@@ -262,6 +296,8 @@ class Lanes:
                 pass
         if self._zygote is not None:
             self._zygote.stop()
+        for driver in list(self._spark_drivers.values()):
+            driver.stop()
 
 
 def describe_failure(result: NotebookResult) -> str:
