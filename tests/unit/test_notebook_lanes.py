@@ -11,7 +11,7 @@ from concurrent.futures import CancelledError
 import nbformat
 import pytest
 
-from tests.notebooks.lanes import Lanes, NotebookJob, describe_failure
+from tests.notebooks.lanes import Lanes, NotebookJob, describe_failure, with_a_share_of_the_cores
 
 
 def write_notebook(folder, name: str, *cells: str):
@@ -124,3 +124,11 @@ def test_stopping_cancels_what_has_not_started(tmp_path, forked):
     assert time.monotonic() - started < 30
     with pytest.raises(CancelledError):
         lanes.result(waiting)
+
+
+def test_each_lanes_math_libraries_get_its_share_of_the_cores(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    shared = with_a_share_of_the_cores({"PATH": "/bin"}, 2)
+    assert shared["TF_NUM_INTRAOP_THREADS"] == shared["OPENBLAS_NUM_THREADS"] == shared["OMP_NUM_THREADS"] == "2"
+    assert with_a_share_of_the_cores({}, 8)["OMP_NUM_THREADS"] == "1", "never fewer than one"
+    assert with_a_share_of_the_cores({"OMP_NUM_THREADS": "3"}, 2)["OMP_NUM_THREADS"] == "3", "a setting of yours wins"

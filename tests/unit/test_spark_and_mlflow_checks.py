@@ -132,8 +132,8 @@ def test_registered_champion(experiment, capsys):
     with pytest.raises(LabCheckFailed):
         checks.check_registered(client, "unit-test-model", best)  # nothing registered yet
     assert "an alias is set separately" in capsys.readouterr().out
-    with mlflow.start_run(run_id=other):
-        info = mlflow.pyfunc.log_model(name="model", python_model=Double())
+    with mlflow.start_run(run_id=other):  # requirements given: inferring them would start a process
+        info = mlflow.pyfunc.log_model(name="model", python_model=Double(), pip_requirements=["mlflow"])
     version = mlflow.register_model(info.model_uri, "unit-test-model")
     client.set_registered_model_alias("unit-test-model", "Champion", version.version)
     with pytest.raises(LabCheckFailed):
@@ -146,7 +146,7 @@ def test_registered_champion(experiment, capsys):
     checks.check_registered(client, "unit-test-model", other)
     # another correct design: the version made with the client's create_model_version
     with mlflow.start_run(run_id=best):
-        info = mlflow.pyfunc.log_model(name="model", python_model=Double())
+        info = mlflow.pyfunc.log_model(name="model", python_model=Double(), pip_requirements=["mlflow"])
     made = client.create_model_version("unit-test-model", info.model_uri, run_id=best)
     client.set_registered_model_alias("unit-test-model", "champion", made.version)
     checks.check_registered(client, "unit-test-model", best)
@@ -173,7 +173,10 @@ def server(tmp_path_factory):
         configure_tracking(home)
         experiment_id = use_experiment("99.4 Serving", home)
         with mlflow.start_run(experiment_id=experiment_id):
-            info = mlflow.sklearn.log_model(model, name="model", input_example=rows.head(2))
+            # Requirements given: inferring them loads the model in a new process, seconds these tests do not need.
+            info = mlflow.sklearn.log_model(
+                model, name="model", input_example=rows.head(2), pip_requirements=["scikit-learn"]
+            )
         with serve_model(info.model_uri) as url:
             yield url, rows, model.predict(rows)
 
