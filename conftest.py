@@ -11,7 +11,7 @@ import time
 import pytest
 
 from includes import settings
-from tests.notebooks.lanes import Lanes, NotebookJob
+from tests.notebooks.lanes import Lanes, NotebookJob, with_a_share_of_the_cores
 
 # Every notebook runs in its quick form, in a course folder of its own, with
 # Spark's UI and console progress bars off. `COURSE_SMALL_DATA=0 make test`
@@ -19,6 +19,9 @@ from tests.notebooks.lanes import Lanes, NotebookJob
 os.environ.setdefault(settings.SMALL_ENV, "1")
 os.environ.setdefault(settings.TEST_RUN_ENV, "1")
 os.environ.setdefault(settings.HOME_ENV, str(settings.TEST_HOME))
+# The unit tests run beside the lanes, so their math libraries take a lane's share of the cores too.
+for _name, _threads in with_a_share_of_the_cores({}, settings.notebook_lanes()).items():
+    os.environ.setdefault(_name, _threads)
 
 TIMING_REPORT = settings.REPO_ROOT / "build" / "notebook-times.md"  # and notebook-times.json beside it
 TEST_RUN_RECORD = settings.REPO_ROOT / "build" / "test-run.json"  # the last whole run: scripts/bench_report.py

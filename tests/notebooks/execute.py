@@ -27,11 +27,17 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+# nbformat imports jsonschema, whose format checks import rfc3987_syntax when it is installed (jupyter-events
+# wants it), and that compiles some forty grammars on import: 1.3 s of CPU in each of the 50-odd runners of a
+# test run, for IRI formats that no notebook schema uses. A None in sys.modules makes that import fail at once,
+# and jsonschema goes on without those checks.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from tests.notebooks.kernel_zygote import kernel_name_for
+import nbformat  # noqa: E402 - these imports come after the line above
+from nbclient import NotebookClient  # noqa: E402
+from nbclient.exceptions import CellExecutionError  # noqa: E402
+
+from tests.notebooks.kernel_zygote import kernel_name_for  # noqa: E402
 
 CELL_TIMEOUT_S = 900  # a small-data cell takes seconds; this only catches a hang
 TIMED_CELL_TIMEOUT_S = 3600  # `once` times full-data runs too, whose training cells take minutes
