@@ -40,10 +40,8 @@ STOP_LIMIT_S = 120
 # --- the host ----------------------------------------------------------------------------------------------
 
 
-def _driver_log() -> Path:
-    from includes.setup import identity, paths
-
-    log = paths.course_home(identity.learner()) / "spark" / f"shared-driver-{os.getpid()}.log"
+def _driver_log(home: Path) -> Path:
+    log = home / "spark" / f"shared-driver-{os.getpid()}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     return log
 
@@ -71,7 +69,7 @@ def host() -> int:
     prepare_driver_launch()
     home = paths.course_home(identity.learner())
     config = spark_config("shared test driver", home, quiet=True, strict=settings.is_test_run())
-    with _driver_log().open("ab") as log:
+    with _driver_log(home).open("ab") as log:
         gateway = launch_gateway(SparkConf(loadDefaults=False).setAll(config.items()), {"stdout": log, "stderr": log})
     port, secret = gateway.java_gateway_server.getListeningPort(), gateway.gateway_parameters.auth_token
     print(json.dumps({"port": port, "secret": secret}), flush=True)
