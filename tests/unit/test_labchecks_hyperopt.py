@@ -11,7 +11,6 @@ from hyperopt.pyll import scope
 from includes.labs.checks import LabCheckFailed
 from includes.lessons.hyperopt import checks
 from includes.lessons.hyperopt import helpers as tuning
-from includes.setup.spark import start_spark
 from includes.setup.tracking import configure_tracking, use_experiment
 
 
@@ -118,13 +117,6 @@ def store(tmp_path_factory):
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
         configure_tracking(home)
         yield use_experiment("99.5 Hyperopt checks", home), home
-
-
-@pytest.fixture(scope="module")
-def spark(store):
-    session = start_spark("unit tests", store[1])
-    yield session
-    session.stop()
 
 
 def logging_objective(experiment_id, parent_run_id, seconds):

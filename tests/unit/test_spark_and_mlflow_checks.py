@@ -14,15 +14,7 @@ import requests
 from includes.labs.checks import LabCheckFailed
 from includes.lessons.mlflow import checks
 from includes.lessons.mlflow.helpers import serve_model
-from includes.setup.spark import start_spark
 from includes.setup.tracking import configure_tracking, use_experiment
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    session = start_spark("unit tests", tmp_path_factory.mktemp("course-home"))
-    yield session
-    session.stop()
 
 
 def test_local_spark_runs_python_workers_with_arrow(spark):

@@ -12,7 +12,7 @@ import pytest
 from includes import settings
 from includes.setup import paths
 from includes.setup.course import Course
-from includes.setup.spark import STRICT_DEFAULT_FS, spark_config, start_spark
+from includes.setup.spark import STRICT_DEFAULT_FS, spark_config
 
 
 @pytest.fixture
@@ -101,12 +101,9 @@ def test_the_master_comes_from_the_setting(monkeypatch):
     assert settings.spark_master() == "spark://127.0.0.1:7077"
 
 
-def test_under_the_tests_a_schemeless_path_fails_at_once_and_a_spark_uri_works(monkeypatch, tmp_path):
-    monkeypatch.setenv(settings.TEST_RUN_ENV, "1")
-    monkeypatch.delenv(settings.SPARK_MASTER_ENV, raising=False)
-    spark = start_spark("unit tests", tmp_path)  # the kernel's one session (another test may have started it)
+def test_under_the_tests_a_schemeless_path_fails_at_once_and_a_spark_uri_works(spark, tmp_path):
     if spark.conf.get("spark.hadoop.fs.defaultFS", None) != STRICT_DEFAULT_FS:
-        pytest.skip("a Spark session without the tests' setting was already running in this process")
+        pytest.skip(f"pytest's Spark session was started without the tests' setting ({settings.TEST_RUN_ENV}=1)")
     target = tmp_path / "numbers"
     spark.range(5).write.parquet(paths.spark_uri(target))
     assert spark.read.parquet(paths.spark_uri(target)).count() == 5

@@ -1,9 +1,10 @@
 """Spark's Python workers start with TensorFlow, Keras and MLflow already imported (includes/setup/spark_daemon.py),
 and the daemon that forks them keeps its stdout for the one thing PySpark reads there: its port."""
 
-import os
 import subprocess
 import sys
+
+import pytest
 
 from includes import settings
 from includes.setup import spark_daemon
@@ -57,44 +58,23 @@ def test_whatever_an_import_prints_goes_to_stderr_and_a_failed_import_is_only_re
     assert stderr.endswith("['noisy_library']")
 
 
-# In a process of its own: this one's SparkSession (shared by the other tests) runs without the daemon.
-IN_SPARK = """
-import sys
-from pathlib import Path
+def test_a_spark_task_starts_with_tensorflow_imported_and_can_use_it(spark):
+    if spark.conf.get("spark.python.daemon.module", None) != spark_daemon.__name__:
+        pytest.skip(f"pytest's Spark session runs without the preloading daemon ({settings.SPARK_PRELOAD_ENV})")
 
-from includes.setup.spark import start_spark
+    def loaded_by_the_daemon(_):
+        # What the process that forked this worker has loaded: a worker reused after another test's task may
+        # have imported TensorFlow itself, its daemon only by preloading it.
+        import os
 
-spark = start_spark("preload test", Path(sys.argv[1]))
-print(spark.conf.get("spark.python.daemon.module"))
+        with open(f"/proc/{os.getppid()}/maps") as maps:
+            return "libtensorflow" in maps.read()
 
+    def square_with_tensorflow(x):
+        # TensorFlow was imported before the fork; its thread pools start in the worker, on first use.
+        import tensorflow as tf
 
-def already_imported(_):
-    import sys
+        return float(tf.reduce_sum(tf.square(tf.constant([x, 1.0]))))
 
-    return [name for name in ("tensorflow", "keras", "mlflow") if name in sys.modules]
-
-
-def square_with_tensorflow(x):
-    # TensorFlow was imported before the fork; its thread pools start in the worker, on first use.
-    import tensorflow as tf
-
-    return float(tf.reduce_sum(tf.square(tf.constant([x, 1.0]))))
-
-
-print(spark.sparkContext.parallelize([0], 1).map(already_imported).collect())
-print(spark.sparkContext.parallelize([2.0, 3.0], 2).map(square_with_tensorflow).collect())
-spark.stop()
-"""
-
-
-def test_a_spark_task_starts_with_tensorflow_imported_and_can_use_it(tmp_path):
-    environment = {**os.environ, settings.SPARK_PRELOAD_ENV: "1", settings.TEST_RUN_ENV: "1"}
-    environment.pop(settings.SPARK_MASTER_ENV, None)
-    run = subprocess.run(
-        [sys.executable, "-c", IN_SPARK, str(tmp_path)], env=environment, capture_output=True, text=True, timeout=300
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    daemon, preloaded, squares = run.stdout.strip().splitlines()[-3:]
-    assert daemon == spark_daemon.__name__
-    assert preloaded == "[['tensorflow', 'keras', 'mlflow']]"
-    assert squares == "[5.0, 10.0]"
+    assert spark.sparkContext.parallelize([0, 1], 2).map(loaded_by_the_daemon).collect() == [True, True]
+    assert spark.sparkContext.parallelize([2.0, 3.0], 2).map(square_with_tensorflow).collect() == [5.0, 10.0]
