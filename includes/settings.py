@@ -44,9 +44,11 @@ cell) can change a variable and the next call sees it.
 ``COURSE_TEST_LANES``     How many notebooks the test suite runs at once (default
                           2, one per core of the smallest machine it runs on).
 ``COURSE_TEST_KERNELS``   ``forked`` (default on Linux): the test suite forks each
-                          notebook's kernel from one process that has imported
-                          TensorFlow and Keras once; ``fresh``: every kernel
-                          starts from nothing (tests/notebooks/kernel_zygote.py).
+                          notebook's kernel, and the Python worker daemon of each
+                          SparkSession it starts, from one process per lane that
+                          has imported TensorFlow and Keras once; ``fresh``: every
+                          kernel and daemon starts from nothing
+                          (tests/notebooks/kernel_zygote.py).
 ``COURSE_TEST_SPARK``     ``shared`` (default): each test lane starts one Spark
                           driver JVM and its notebooks take turns in it, each
                           with its own SparkSession; ``own``: every notebook

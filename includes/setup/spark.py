@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..settings import REPO_ROOT, is_test_run, spark_master, spark_preload
-from . import spark_daemon
+from . import fork_server, spark_daemon
 from .environment import CourseSetupError, on_databricks
 from .java import ensure_java_home
 
@@ -101,6 +101,8 @@ def spark_config(
         python_path = [str(REPO_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         config["spark.executorEnv.PYTHONPATH"] = os.pathsep.join(dict.fromkeys(python_path))
         for name in sorted({*EXECUTOR_VARIABLES, *(n for n in os.environ if n.startswith("COURSE_"))}):
+            if name == fork_server.SOCKET_ENV and master:
+                continue  # a cluster's executors start their own daemons, never from a process beside the driver
             if os.environ.get(name):
                 config[f"spark.executorEnv.{name}"] = os.environ[name]
     if strict:

@@ -12,7 +12,9 @@ kernel: in a fork, Keras would already be on TensorFlow.
 
 The pieces:
 
-* ``serve SOCKET``: the zygote. Imports, then forks one kernel per request on a Unix socket.
+* ``serve SOCKET``: the zygote. Imports, then forks one kernel per request on a Unix socket, or one of Spark's
+  Python worker daemons when a lane's notebook starts Spark (includes/setup/spark_daemon.py asks for it; the
+  daemon then imports only what the zygote has not: PyArrow and MLflow, about 1 s of CPU instead of 5).
 * ``launch -f CONNECTION_FILE``: what the kernel spec starts (``kernel.json``, written by ``start_zygote``).
   It asks the zygote for a kernel, hands it its own stdin/stdout/stderr, and stands in for it towards
   jupyter_client: an interrupt is passed on, and when this process ends, whatever the reason, the kernel and
@@ -29,7 +31,6 @@ import os
 import random
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -38,14 +39,14 @@ import time
 import traceback
 from pathlib import Path
 
+from includes.setup.fork_server import SOCKET_ENV, answer, receive_request, request_fork
+
 KERNEL_NAME = "course-forked"
-SOCKET_ENV = "COURSE_KERNEL_ZYGOTE"  # set for the notebooks' runners while a zygote serves
 # TensorFlow brings Keras and matplotlib. Not MLflow, which imports PySpark: 00.1 shows that a notebook which
 # never touches `course.spark` or MLflow never loads Spark.
 PRELOADED = ("numpy", "pandas", "ipykernel.kernelapp", "tensorflow", "includes")
 POLL_S = 0.2
 THIS_FILE = str(Path(__file__).resolve())
-_LENGTH = struct.Struct("!Q")
 
 
 # --- the zygote --------------------------------------------------------------------------------------------
@@ -80,61 +81,77 @@ def serve(socket_path: str, preloaded=PRELOADED) -> None:
             continue
         with connection:
             connection.settimeout(None)
-            request, fds = _receive(connection)
+            request, fds = receive_request(connection)
             pid = os.fork()
             if pid == 0:
                 server.close()
-                _become_kernel(request, fds)  # never returns
+                become = _become_spark_daemon if request.get("role") == "spark-daemon" else _become_kernel
+                _as_the_child(become, request, fds)  # never returns
             for fd in fds:
                 os.close(fd)
-            connection.sendall(json.dumps({"pid": pid}).encode())
+            answer(connection, pid)
 
 
-def _receive(connection: socket.socket) -> tuple[dict, list[int]]:
-    data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
-    while len(data) < _LENGTH.size or len(data) < _LENGTH.size + _LENGTH.unpack_from(data)[0]:
-        chunk = connection.recv(1 << 16)
-        if not chunk:
-            raise ConnectionError("the request ended early")
-        data += chunk
-    return json.loads(data[_LENGTH.size :]), list(fds)
-
-
-def _become_kernel(request: dict, fds: list[int]) -> None:
+def _as_the_child(become, request: dict, fds: list[int]) -> None:
+    """Run ``become`` in the forked child, then end the child with its exit code."""
     code = 1
     try:
-        os.setsid()  # a process group of its own: the kernel and whatever it starts
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-        for fd in fds:
-            if fd > 2:
-                os.close(fd)
-        os.chdir(request["cwd"])
-        # A kernel started in the notebook's folder imports from it first (`python -m` puts it on the path);
-        # the zygote's first entry is its own script's folder.
-        sys.path[0] = request["cwd"]
-        os.environ.clear()
-        os.environ.update(request["env"])
-        # A fresh process draws new seeds; a fork would repeat the zygote's.
-        random.seed()
-        import numpy
-
-        numpy.random.seed(int.from_bytes(os.urandom(4), "little"))
-        threading.Thread(target=_end_with, args=(request["stand_in"],), daemon=True).start()
-        sys.argv = [sys.executable, *request["args"]]
-        from ipykernel import kernelapp
-
-        kernelapp.launch_new_instance()
+        _take_over(request, fds)
+        become(request)
         code = 0
     except SystemExit as exit:
         code = exit.code if isinstance(exit.code, int) else 0
-    except BaseException:  # noqa: BLE001 - reported on the kernel's stderr, then the fork ends
+    except BaseException:  # noqa: BLE001 - reported on the new process's stderr, then the fork ends
         traceback.print_exc()
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _take_over(request: dict, fds: list[int]) -> None:
+    """Become the process that asked: its stdin, stdout and stderr, folder, environment, and new seeds."""
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    for fd in fds:
+        if fd > 2:
+            os.close(fd)
+    os.chdir(request["cwd"])
+    # A process started with `python -m` in a folder imports from that folder first; the zygote's first entry
+    # is its own script's folder. Folders on the asker's PYTHONPATH come next, as in a new process.
+    sys.path[0] = request["cwd"]
+    for folder in reversed(request["env"].get("PYTHONPATH", "").split(os.pathsep)):
+        if folder and folder not in sys.path:
+            sys.path.insert(1, folder)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    # A fresh process draws new seeds; a fork would repeat the zygote's.
+    random.seed()
+    import numpy
+
+    numpy.random.seed(int.from_bytes(os.urandom(4), "little"))
+
+
+def _become_kernel(request: dict) -> None:
+    os.setsid()  # a process group of its own: the kernel and whatever it starts
+    threading.Thread(target=_end_with, args=(request["stand_in"],), daemon=True).start()
+    sys.argv = [sys.executable, *request["args"]]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+def _become_spark_daemon(request: dict) -> None:
+    """PySpark's worker daemon, asked for by includes/setup/spark_daemon.py in the process Spark started (which
+    stands in for it): it listens, prints its port on Spark's pipe and forks Spark's Python workers. Spark ends
+    it by closing its stdin or through the stand-in; it puts itself in a process group of its own."""
+    from pyspark import daemon
+
+    from includes.setup.spark_daemon import preload
+
+    preload()  # what the zygote has not imported: PyArrow, MLflow
+    daemon.manager()
 
 
 def _end_with(stand_in: int) -> None:
@@ -159,12 +176,9 @@ def _alive(pid: int) -> bool:
 
 def launch(args: list[str]) -> int:
     """Ask the zygote for a kernel started with ``args`` (ipykernel's), then stand in for it until it ends."""
-    request = json.dumps({"args": args, "cwd": os.getcwd(), "env": dict(os.environ), "stand_in": os.getpid()})
-    payload = request.encode()
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-        connection.connect(os.environ[SOCKET_ENV])
-        socket.send_fds(connection, [_LENGTH.pack(len(payload)) + payload], [0, 1, 2])
-        pid = json.loads(connection.recv(1 << 10))["pid"]
+    pid = request_fork(
+        {"role": "kernel", "args": args, "cwd": os.getcwd(), "env": dict(os.environ), "stand_in": os.getpid()}
+    )
     parent = os.getppid()
     signal.signal(signal.SIGINT, lambda *_: _signal(pid, signal.SIGINT))  # jupyter_client's interrupt
     signal.signal(signal.SIGTERM, lambda *_: _signal(pid, signal.SIGTERM, group=True))

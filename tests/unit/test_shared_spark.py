@@ -14,15 +14,21 @@ from includes import settings
 from includes.setup.spark import spark_config
 from tests.notebooks.lanes import Lanes, NotebookJob
 
+PARENT_OF = "lambda pid: int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])"
+
 
 def spark_notebook(folder, name: str, jvm_names):
-    """Starts Spark as a lesson does, checks it got its own session, and notes which JVM it ran in."""
+    """Starts Spark as a lesson does, checks it got its own session and that its Python workers' daemon is, like
+    the kernel, a fork of the lane's zygote, and notes which JVM it ran in."""
     cells = [
         f"import os\nos.environ['COURSE_LESSON_MARK'] = {name!r}\n"
         f"from includes import setup_course\ncourse = setup_course({name!r})\nspark = course.spark",
         f"assert spark.sparkContext.appName.endswith({name!r}), spark.sparkContext.appName\n"
         "mark = spark.sparkContext.parallelize([0], 1).map(lambda _: os.environ.get('COURSE_LESSON_MARK')).first()\n"
         f"assert mark == {name!r}, f'the workers see {{mark!r}}'\n"
+        f"parent_of = {PARENT_OF}\n"
+        "daemons_parent = spark.sparkContext.parallelize([0], 1).map(lambda _: parent_of(os.getppid())).first()\n"
+        "assert daemons_parent == os.getppid(), f'the daemon comes from {daemons_parent}, not the zygote'\n"
         "runtime = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()\n"
         f"with open({str(jvm_names)!r}, 'a') as names:\n    names.write(runtime.getName() + '\\n')",
     ]
@@ -34,9 +40,8 @@ def spark_notebook(folder, name: str, jvm_names):
 def test_a_lanes_notebooks_take_turns_in_its_driver_each_with_a_session_of_its_own(tmp_path):
     jvm_names = tmp_path / "jvms.txt"
     jobs = [spark_notebook(tmp_path, "first", jvm_names), spark_notebook(tmp_path, "second", jvm_names)]
-    # Workers without the preloading daemon: this test is about the driver, and TensorFlow's import is slow.
-    environment = dict(os.environ, **{settings.SPARK_PRELOAD_ENV: "0"})
-    lanes = Lanes(jobs, 1, environment, shared_spark=True).start()
+    environment = dict(os.environ, **{settings.SPARK_PRELOAD_ENV: "1"})
+    lanes = Lanes(jobs, 1, environment, forked_kernels=True, shared_spark=True).start()
     try:
         results = [lanes.result(job) for job in jobs]
     finally:
@@ -45,7 +50,7 @@ def test_a_lanes_notebooks_take_turns_in_its_driver_each_with_a_session_of_its_o
         assert result.passed, (result.crash, result.failure)
     jvms = jvm_names.read_text().split()
     assert len(jvms) == 4 and len(set(jvms)) == 1, f"both notebooks, both runs, in the lane's one JVM: {jvms}"
-    assert lanes.spark_driver == "shared per lane"
+    assert lanes.spark_driver == "shared per lane" and lanes.kernels == "forked"
 
 
 def test_a_driver_that_died_is_replaced_before_the_next_notebook():

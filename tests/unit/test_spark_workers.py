@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from includes import settings
-from includes.setup import spark_daemon
+from includes.setup import fork_server, spark_daemon
 from includes.setup.spark import spark_config
 
 
@@ -78,3 +78,21 @@ def test_a_spark_task_starts_with_tensorflow_imported_and_can_use_it(spark):
 
     assert spark.sparkContext.parallelize([0, 1], 2).map(loaded_by_the_daemon).collect() == [True, True]
     assert spark.sparkContext.parallelize([2.0, 3.0], 2).map(square_with_tensorflow).collect() == [5.0, 10.0]
+
+
+def test_the_daemon_comes_from_a_zygote_only_where_one_serves_keras_on_tensorflow(monkeypatch, tmp_path):
+    monkeypatch.delenv(fork_server.SOCKET_ENV, raising=False)
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    assert spark_daemon.forked_by_the_zygote() is None, "no zygote: the daemon starts where Spark started it"
+    monkeypatch.setenv(fork_server.SOCKET_ENV, str(tmp_path / "ended.sock"))
+    assert spark_daemon.forked_by_the_zygote() is None, "a zygote that has ended: the daemon starts as usual"
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    monkeypatch.setattr(fork_server, "request_fork", lambda *_: pytest.fail("asked a TensorFlow zygote for torch"))
+    assert spark_daemon.forked_by_the_zygote() is None
+
+
+def test_a_clusters_executors_are_not_sent_to_the_lanes_zygote(monkeypatch, tmp_path):
+    monkeypatch.setenv(fork_server.SOCKET_ENV, str(tmp_path / "zygote.sock"))
+    variable = f"spark.executorEnv.{fork_server.SOCKET_ENV}"
+    assert variable in spark_config("x", tmp_path, quiet=True, driver_elsewhere=True)
+    assert variable not in spark_config("x", tmp_path, quiet=True, master="spark://127.0.0.1:7077")
