@@ -267,6 +267,13 @@ def test_final_model(housing_like, capsys):
             train_only, config, X_full, y_full, X_test, y_test, train_only.evaluate(X_test, y_test, verbose=0)[1]
         )
     assert "Join the training and validation rows" in capsys.readouterr().out
+    diverged = tuning.build_model(config, X_full)
+    diverged.layers[-1].kernel.assign(np.full(diverged.layers[-1].kernel.shape, np.nan))  # as after an overflow
+    with pytest.raises(LabCheckFailed):  # NaN everywhere: not a result, even if test_rmse is that NaN
+        checks.check_final_model(
+            diverged, config, X_full, y_full, X_test, y_test, diverged.evaluate(X_test, y_test, verbose=0)[1]
+        )
+    assert "The final model diverged" in capsys.readouterr().out
 
 
 # --- Step 2: the objective, written by the learner in several ways ------------------------------------------

@@ -109,10 +109,11 @@ def check_search_space(space, draws: int = 80):
 
 # Two configurations whose outcome does not depend on how the learner trains: with a learning rate of 1e-6
 # the model barely moves from its initial weights, so its validation RMSE is about the root mean square
-# of the targets; with SGD at a learning rate of 1000 the weights overflow within the first steps.
+# of the targets; with SGD at a learning rate of 1e12 the weights overflow within the first steps, even with
+# the lab's gradient clipping (clipped steps at a learning rate of 1000 stay finite: the loss is huge, not NaN).
 BARELY_TRAINED = {"learning_rate": 1e-6, "width": 32, "depth": 1, "activation": "relu", "optimizer": {"name": "adam"}}
 DIVERGING = {
-    "learning_rate": 1000.0,
+    "learning_rate": 1e12,
     "width": 64,
     "depth": 2,
     "activation": "relu",
@@ -221,7 +222,7 @@ def check_objective(objective, y_val, experiment_id: str):
             )
             if error
             else (
-                f"A configuration whose training diverges (SGD at a learning rate of 1000) should return "
+                f"A configuration whose training diverges (SGD at a learning rate of 1e12) should return "
                 f"status STATUS_FAIL ('fail'); it returned status {status!r} with loss "
                 f"{diverged.get('loss') if isinstance(diverged, dict) else diverged!r}."
             ),
@@ -323,6 +324,13 @@ def check_final_model(model, config: dict, X_full, y_full, X_test, y_test, test_
             "build and fit the model on them.",
         )
         actual = value_or(float("nan"), lambda: rmse(y_test, np.asarray(model(np.asarray(X_test), training=False))))
+        check(
+            lambda: np.isfinite(actual),
+            ok="It trained without diverging.",
+            problem="The final model diverged: its predictions on the test set are not numbers (NaN).",
+            hint="Build it with the lab's build_model, whose clipped gradients keep even an aggressive winner "
+            "finite, and train it as the trials were trained (same epochs and batch size).",
+        )
         check(
             lambda: abs(float(test_rmse) - actual) < 1e-3,
             ok=f"Test RMSE {actual:.3f}, measured once on the test set.",
