@@ -77,6 +77,12 @@ def read_json(path: Path, default):
     return json.loads(path.read_text()) if path.exists() else default
 
 
+def read_site_pages(path: Path) -> dict[str, dict]:
+    """The site build's record of each page, by the notebook's path from the repository's root (as the test
+    runs name it): site/pages.json names it from the notebooks folder (scripts/build_site.py)."""
+    return {f"notebooks/{entry['notebook']}": entry for entry in read_json(path, [])}
+
+
 def full_vs_small_rows(site_pages: dict, small_runs: list[dict]) -> list[str]:
     """One row per notebook: its full-data time from the site build beside its small-data runs, and the
     targets (every full-data run within FULL_DATA_LIMIT_S; the baseline's five slowest FULL_DATA_SPEEDUP
@@ -148,7 +154,7 @@ def main() -> None:
     torch = latest(mlflow, "torch_distributor")
     single = latest(mlflow, "single_process")
     times = (ROOT / "build" / "notebook-times.md").read_text()
-    site_pages = {entry["notebook"]: entry for entry in read_json(ROOT / "site" / "pages.json", [])}
+    site_pages = read_site_pages(ROOT / "site" / "pages.json")
     small_runs = read_json(ROOT / "build" / "notebook-times.json", [])
     test_run = read_json(ROOT / "build" / "test-run.json", {})
     fixed = sorted(run["fixed_s"] for run in small_runs if run.get("fixed_s") is not None)

@@ -33,6 +33,14 @@ def test_a_baseline_notebook_must_be_two_and_a_half_times_faster_and_others_with
     assert "180 ✔" in row_of(rows, OTHER) and "≤ 300" in row_of(rows, OTHER)
 
 
+def test_the_site_builds_pages_meet_the_test_runs_notebooks_in_one_row(tmp_path):
+    pages = tmp_path / "pages.json"
+    pages.write_text(json.dumps([{"notebook": SLOW.removeprefix("notebooks/"), "data": "full", "seconds": 135.0}]))
+    runs = [{"notebook": SLOW, "mode": "twice", "runs_s": [30.0, 12.0], "fixed_s": 9.0}]
+    rows = bench_report.full_vs_small_rows(bench_report.read_site_pages(pages), runs)
+    assert len(rows) == 3 and "135 ✔ (was 748)" in row_of(rows, SLOW) and "| 30.0 | 12.0 | 9.0 |" in row_of(rows, SLOW)
+
+
 def test_a_notebook_built_with_small_data_has_no_full_data_time():
     runs = [{"notebook": OTHER, "mode": "twice", "runs_s": [10.0, 2.0], "fixed_s": 8.0}]
     rows = bench_report.full_vs_small_rows({OTHER: {"data": "small", "seconds": 20.0}}, runs)
