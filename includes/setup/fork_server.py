@@ -41,3 +41,26 @@ def receive_request(connection: socket.socket) -> tuple[dict, list[int]]:
 
 def answer(connection: socket.socket, pid: int) -> None:
     connection.sendall(json.dumps({"pid": pid}).encode())
+
+
+# --- the asker's side, once it stands in for the forked process -----------------------------------------------
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists (the forked process is the zygote's child, not the asker's: it
+    cannot be waited for, only looked for)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def pass_on(pid: int, signum: int, group: bool = False) -> None:
+    """Send ``signum`` to the forked process (or its whole process group), if it is still there."""
+    try:
+        os.killpg(pid, signum) if group else os.kill(pid, signum)
+    except ProcessLookupError:
+        pass

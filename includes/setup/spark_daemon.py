@@ -88,15 +88,9 @@ def forked_by_the_zygote() -> int | None:
 def stand_in(pid: int) -> None:
     """Stay where Spark started the daemon until the forked one ends, passing on Spark's request to stop."""
 
-    def stop(signum, _frame):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    with contextlib.suppress(ProcessLookupError):
-        while True:
-            os.kill(pid, 0)  # raises once it is gone (the zygote reaps it)
-            time.sleep(0.2)
+    signal.signal(signal.SIGTERM, lambda signum, _frame: fork_server.pass_on(pid, signum))
+    while fork_server.alive(pid):  # until the zygote has reaped it
+        time.sleep(0.2)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ import time
 import traceback
 from pathlib import Path
 
-from includes.setup.fork_server import SOCKET_ENV, answer, receive_request, request_fork
+from includes.setup.fork_server import SOCKET_ENV, alive, answer, pass_on, receive_request, request_fork
 
 KERNEL_NAME = "course-forked"
 # TensorFlow brings Keras and matplotlib. Not MLflow, which imports PySpark: 00.1 shows that a notebook which
@@ -156,19 +156,9 @@ def _become_spark_daemon(request: dict) -> None:
 
 def _end_with(stand_in: int) -> None:
     """End the kernel, and its process group, when the process jupyter_client started for it is gone."""
-    while _alive(stand_in):
+    while alive(stand_in):
         time.sleep(POLL_S)
     os.killpg(0, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # --- the stand-in jupyter_client starts ---------------------------------------------------------------------
@@ -180,21 +170,14 @@ def launch(args: list[str]) -> int:
         {"role": "kernel", "args": args, "cwd": os.getcwd(), "env": dict(os.environ), "stand_in": os.getpid()}
     )
     parent = os.getppid()
-    signal.signal(signal.SIGINT, lambda *_: _signal(pid, signal.SIGINT))  # jupyter_client's interrupt
-    signal.signal(signal.SIGTERM, lambda *_: _signal(pid, signal.SIGTERM, group=True))
-    while _alive(pid):
+    signal.signal(signal.SIGINT, lambda *_: pass_on(pid, signal.SIGINT))  # jupyter_client's interrupt
+    signal.signal(signal.SIGTERM, lambda *_: pass_on(pid, signal.SIGTERM, group=True))
+    while alive(pid):
         if os.getppid() != parent:  # the notebook's runner is gone
-            _signal(pid, signal.SIGKILL, group=True)
+            pass_on(pid, signal.SIGKILL, group=True)
             return 1
         time.sleep(POLL_S)
     return 0
-
-
-def _signal(pid: int, signum: int, group: bool = False) -> None:
-    try:
-        os.killpg(pid, signum) if group else os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 # --- starting and stopping a zygote (tests/notebooks/lanes.py) ----------------------------------------------

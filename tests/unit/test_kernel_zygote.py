@@ -11,6 +11,7 @@ import pytest
 from jupyter_client import KernelManager
 
 from includes import settings
+from includes.setup import fork_server
 from tests.notebooks import kernel_zygote
 from tests.notebooks.kernel_zygote import KERNEL_NAME, Zygote, kernel_name_for
 
@@ -55,7 +56,7 @@ def run(client, code: str, timeout: float = 30) -> tuple[str, dict]:
 def gone(pid: int, within: float = 10) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if not kernel_zygote._alive(pid):
+        if not fork_server.alive(pid):
             return True
         time.sleep(0.2)
     return False
