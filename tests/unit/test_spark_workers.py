@@ -70,6 +70,11 @@ def test_a_spark_task_starts_with_tensorflow_imported_and_can_use_it(spark):
         with open(f"/proc/{os.getppid()}/maps") as maps:
             return "libtensorflow" in maps.read()
 
+    def already_imported(_):
+        import sys
+
+        return [name for name in ("tensorflow", "keras", "mlflow") if name in sys.modules]
+
     def square_with_tensorflow(x):
         # TensorFlow was imported before the fork; its thread pools start in the worker, on first use.
         import tensorflow as tf
@@ -77,6 +82,7 @@ def test_a_spark_task_starts_with_tensorflow_imported_and_can_use_it(spark):
         return float(tf.reduce_sum(tf.square(tf.constant([x, 1.0]))))
 
     assert spark.sparkContext.parallelize([0, 1], 2).map(loaded_by_the_daemon).collect() == [True, True]
+    assert spark.sparkContext.parallelize([0], 1).map(already_imported).collect() == [["tensorflow", "keras", "mlflow"]]
     assert spark.sparkContext.parallelize([2.0, 3.0], 2).map(square_with_tensorflow).collect() == [5.0, 10.0]
 
 
